@@ -1,0 +1,52 @@
+# diffusion-journey. The two commands: `make video` and `make test`. Both set everything up on a fresh machine.
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+CLI   := $(PY) -m diffusion_journey
+Q     ?= l
+CH    ?=
+
+.PHONY: video test scene data voice check list setup system clean help
+
+help:  ## show the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@echo "  (scene: make scene CH=01_possible_images Q=l|m|h)"
+
+video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt)
+	$(CLI) video
+
+test: setup  ## run the test suite (renders chapter 1 at low quality)
+	$(PY) -m pytest -q
+
+scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
+	@test -n "$(CH)" || { echo "usage: make scene CH=<chapter id or number> [Q=l|m|h]"; $(CLI) list; exit 2; }
+	$(CLI) scene $(CH) -q $(Q)
+
+data: setup  ## compute chapter data into build/data (fresh data is reused)
+	$(CLI) data $(CH)
+
+voice: setup  ## voice the narration into build/audio
+	$(CLI) voice $(CH)
+
+check: setup  ## validate the narration scripts
+	$(CLI) check $(CH)
+
+list: setup  ## list chapters
+	@$(CLI) list
+
+setup: $(STAMP)
+
+system:
+	@bash scripts/install_system_deps.sh
+
+# Torch is installed first and pinned: the machine holds a CPU wheel of 2.13.0; an unpinned torch pulls CUDA.
+$(STAMP): pyproject.toml scripts/install_system_deps.sh
+	@bash scripts/install_system_deps.sh
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0"
+	$(PY) -m pip install -q --disable-pip-version-check -e ".[test]"
+	@touch $@
+
+clean:  ## remove generated output (keeps .venv)
+	rm -rf build

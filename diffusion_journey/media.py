@@ -1,0 +1,74 @@
+"""ffmpeg plumbing: probing, muxing narration + soft subtitles + chapter markers, lossless concat."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import ffmpeg
+
+from .files import atomic_path, atomic_write_text
+from .tools import require_tool
+
+
+class MediaError(RuntimeError):
+    pass
+
+
+def probe(path: Path) -> dict:
+    require_tool("ffprobe", package="ffmpeg")
+    try:
+        return ffmpeg.probe(str(path), show_chapters=None)
+    except ffmpeg.Error as exc:
+        raise MediaError(f"ffprobe {path}: {exc.stderr.decode(errors='replace').strip()}") from None
+
+
+def duration(path: Path) -> float:
+    return float(probe(path)["format"]["duration"])
+
+
+def _run(args: list[str]) -> None:
+    exe = require_tool("ffmpeg", package="ffmpeg")
+    proc = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-y", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
+
+
+def write_ffmetadata(path: Path, title: str, chapters: list[tuple[float, float, str]]) -> None:
+    """Chapter markers in ffmpeg's metadata format (times in ms)."""
+    def esc(s: str) -> str:
+        return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in s)
+
+    lines = [";FFMETADATA1", f"title={esc(title)}"]
+    for start, end, name in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={int(round(start * 1000))}",
+                  f"END={int(round(end * 1000))}", f"title={esc(name)}"]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def mux_audio(video: Path, wav: Path, out: Path) -> None:
+    """The silent render + the narration track: video copied, audio to AAC (same params every chapter, so
+    chapters concatenate without re-encoding)."""
+    with atomic_path(out) as tmp:
+        _run(["-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+              "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2", "-shortest", "-f", "mp4", str(tmp)])
+
+
+def concat(parts: list[Path], out: Path) -> None:
+    """Join same-format clips with the concat demuxer: streams copied, nothing re-encoded."""
+    listing = out.with_name(f".{out.stem}.concat.txt")
+    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
+    try:
+        with atomic_path(out) as tmp:
+            _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4", str(tmp)])
+    finally:
+        listing.unlink(missing_ok=True)
+
+
+def add_subtitles_and_chapters(av: Path, srt: Path, ffmetadata: Path, out: Path) -> None:
+    """Soft (mov_text) English subtitles + chapter markers + title, all streams copied."""
+    with atomic_path(out) as tmp:
+        _run(["-i", str(av), "-i", str(srt), "-i", str(ffmetadata),
+              "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
+              "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
+              "-movflags", "+faststart", "-f", "mp4", str(tmp)])

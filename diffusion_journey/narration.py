@@ -1,0 +1,346 @@
+"""The narration script format: parse, fill in figures from the data, split into voiced clips.
+
+A script is plain text (one file per chapter in ``narration/``)::
+
+    @title How many possible images?
+    # A line starting with '#' is a comment for editors; it is never spoken.
+
+    A picture of {possible_images.width} by {possible_images.height} pixels...
+    [[formula]] Each pixel has three colour channels.
+
+- ``@title TEXT``       the chapter's title (title card, chapter marker); once, before any text.
+- ``{group.name}``      a figure from the chapter's data (``build/data/<chapter>/facts.json``);
+                        never type a number the data can give.
+- ``[[cue]]``           a cue mark: the scene waits here (``self.wait_until("cue")``) so the
+                        animation starts when the voice reaches this point.
+- A blank line ends a paragraph (a longer pause). Sentences end with ``.``, ``!`` or ``?``;
+  each sentence becomes one subtitle.
+
+Every mistake raises :class:`NarrationError`, whose message starts with ``file:line:``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+CUE_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+PLACEHOLDER_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+\Z")
+DIRECTIVES = ("title",)
+# A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and then whitespace.
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
+
+
+class NarrationError(ValueError):
+    """A mistake in a narration script, located at ``path:line``."""
+
+    def __init__(self, path: str | Path, line: int, message: str):
+        self.path, self.line, self.message = str(path), line, message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Cue:
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
+class ParagraphBreak:
+    line: int
+
+
+Token = Text | Placeholder | Cue | ParagraphBreak
+
+
+@dataclass
+class Script:
+    path: str
+    title: str
+    tokens: list[Token] = field(default_factory=list)
+
+    @property
+    def cues(self) -> list[Cue]:
+        return [t for t in self.tokens if isinstance(t, Cue)]
+
+    @property
+    def placeholders(self) -> list[Placeholder]:
+        return [t for t in self.tokens if isinstance(t, Placeholder)]
+
+
+@dataclass(frozen=True)
+class Clip:
+    """One stretch of speech voiced as a unit: a sentence, or the part of it between cue marks."""
+
+    text: str
+    sentence: int  # index into Plan.sentences
+    pause_after: str  # "sentence" | "paragraph" | "mid_sentence_cue" | "chapter_end"
+
+
+@dataclass
+class Segment:
+    """The speech between two cue marks. Segment 0 starts with the chapter; segment k at cue k."""
+
+    cue: str | None
+    clips: list[Clip] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    title: str
+    segments: list[Segment]
+    sentences: list[str]
+
+
+def parse_file(path: str | Path) -> Script:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise NarrationError(path, 1, f"not UTF-8 text ({exc.reason})") from None
+    return parse(text, path)
+
+
+def parse(source: str, path: str | Path = "<narration>") -> Script:
+    """Parse a script. Raises NarrationError (never anything else) on a malformed one."""
+    title: str | None = None
+    tokens: list[Token] = []
+    seen_cues: dict[str, int] = {}
+    in_paragraph = False
+
+    for line_no, raw in enumerate(source.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            if in_paragraph:
+                tokens.append(ParagraphBreak(line_no))
+                in_paragraph = False
+            continue
+        if line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            name, _, value = line[1:].partition(" ")
+            if name not in DIRECTIVES:
+                raise NarrationError(path, line_no, f"unknown directive '@{name}' (known: @title)")
+            if tokens or title is not None:
+                raise NarrationError(path, line_no, "@title must come once, before the first sentence")
+            if not value.strip():
+                raise NarrationError(path, line_no, "@title needs a title after it")
+            title = value.strip()
+            continue
+        for token in _tokenize_line(line, line_no, path):
+            if isinstance(token, Cue):
+                if token.name in seen_cues:
+                    raise NarrationError(
+                        path, line_no, f"cue [[{token.name}]] is used twice (first on line {seen_cues[token.name]})"
+                    )
+                seen_cues[token.name] = line_no
+            tokens.append(token)
+        tokens.append(Text(" ", line_no))  # a line break inside a paragraph is a space
+        in_paragraph = True
+
+    if title is None:
+        raise NarrationError(path, 1, "missing '@title ...' line at the top")
+    if not any(isinstance(t, Text) and t.text.strip() for t in tokens) and not any(
+        isinstance(t, Placeholder) for t in tokens
+    ):
+        raise NarrationError(path, 1, "the script has no text to speak")
+    return Script(str(path), title, tokens)
+
+
+def _tokenize_line(line: str, line_no: int, path: str | Path) -> list[Token]:
+    tokens: list[Token] = []
+    i = 0
+    buf: list[str] = []
+
+    def flush():
+        if buf:
+            tokens.append(Text("".join(buf), line_no))
+            buf.clear()
+
+    while i < len(line):
+        if line.startswith("[[", i):
+            end = line.find("]]", i + 2)
+            if end < 0:
+                raise NarrationError(path, line_no, f"unclosed cue mark '{line[i:i + 20]}' (expected ']]')")
+            name = line[i + 2 : end].strip()
+            if not CUE_NAME.match(name):
+                raise NarrationError(
+                    path, line_no, f"bad cue name [[{name}]]: use lowercase letters, digits and '_'"
+                )
+            flush()
+            tokens.append(Cue(name, line_no))
+            i = end + 2
+        elif line[i] == "{":
+            end = line.find("}", i + 1)
+            if end < 0:
+                raise NarrationError(path, line_no, f"unclosed placeholder '{line[i:i + 20]}' (expected '}}')")
+            name = line[i + 1 : end].strip()
+            if not PLACEHOLDER_NAME.match(name):
+                raise NarrationError(
+                    path, line_no, f"bad placeholder {{{name}}}: expected {{group.name}} from the chapter's data"
+                )
+            flush()
+            tokens.append(Placeholder(name, line_no))
+            i = end + 1
+        elif line[i] in "}":
+            raise NarrationError(path, line_no, "'}' without a matching '{'")
+        elif line.startswith("]]", i):
+            raise NarrationError(path, line_no, "']]' without a matching '[['")
+        else:
+            buf.append(line[i])
+            i += 1
+    flush()
+    return tokens
+
+
+def lookup_fact(facts: Mapping, name: str):
+    """``facts["a"]["b"]`` for ``"a.b"``; KeyError if absent."""
+    node = facts
+    for part in name.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            raise KeyError(name)
+        node = node[part]
+    if isinstance(node, Mapping):
+        raise KeyError(name)
+    return node
+
+
+def format_fact(value) -> str:
+    """How a figure reads in speech and subtitles: 29592 -> '29,592', 0.125 -> '0.125'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:,.3g}"
+    return str(value)
+
+
+def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...] | None = None) -> Plan:
+    """Fill in the figures, split into sentences and cue segments.
+
+    ``known_cues`` are the cues the chapter's scene waits on: a cue the script uses that the scene
+    does not know, or one the scene needs that the script lacks, is an error.
+    """
+    # Resolve placeholders into text, keeping the stream of text / cue / paragraph tokens.
+    stream: list[Token] = []
+    for token in script.tokens:
+        if isinstance(token, Placeholder):
+            try:
+                value = lookup_fact(facts, token.name)
+            except KeyError:
+                known = ", ".join(sorted(_flatten(facts))) or "none"
+                raise NarrationError(
+                    script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
+                ) from None
+            token = Text(format_fact(value), token.line)
+        if isinstance(token, Text) and stream and isinstance(stream[-1], Text):
+            # Merge neighbouring text so a sentence end followed by a line break is seen as one.
+            stream[-1] = Text(stream[-1].text + token.text, stream[-1].line)
+        else:
+            stream.append(token)
+
+    if known_cues is not None:
+        for cue in script.cues:
+            if cue.name not in known_cues:
+                raise NarrationError(
+                    script.path, cue.line,
+                    f"unknown cue [[{cue.name}]]: the scene waits on {', '.join(known_cues) or 'no cues'}",
+                )
+        used = {c.name for c in script.cues}
+        missing = [c for c in known_cues if c not in used]
+        if missing:
+            last = script.tokens[-1].line if script.tokens else 1
+            raise NarrationError(
+                script.path, last, f"the scene waits on cue(s) {', '.join(missing)} that the script never marks"
+            )
+        for cue, expected in zip(script.cues, known_cues):
+            if cue.name != expected:
+                raise NarrationError(
+                    script.path, cue.line,
+                    f"cue [[{cue.name}]] is out of order: the scene waits on {', '.join(known_cues)} in that order",
+                )
+
+    segments = [Segment(cue=None)]
+    sentences: list[str] = []
+    current: list[str] = []  # text of the sentence being built, clip by clip
+    clip_buf: list[str] = []
+
+    def end_clip(pause: str):
+        text = _squash("".join(clip_buf))
+        clip_buf.clear()
+        if text:
+            segments[-1].clips.append(Clip(text, len(sentences), pause))
+            current.append(text)
+
+    def end_sentence(pause: str):
+        end_clip(pause)
+        if current:
+            sentences.append(" ".join(current))
+            current.clear()
+
+    for token in stream:
+        if isinstance(token, Cue):
+            if _ends_sentence(_squash("".join(clip_buf))):
+                end_sentence("sentence")
+            else:
+                end_clip("mid_sentence_cue")
+            segments.append(Segment(cue=token.name))
+        elif isinstance(token, ParagraphBreak):
+            if _squash("".join(clip_buf)):
+                end_sentence("paragraph")
+            else:  # the sentence already ended at the line's full stop: lengthen its pause
+                clip_buf.clear()
+                _set_last_pause(segments, "paragraph")
+        else:
+            # Split the text at sentence ends; the remainder stays open for the next token.
+            pieces = SENTENCE_END.split(token.text)
+            for piece in pieces[:-1]:
+                clip_buf.append(piece)
+                end_sentence("sentence")
+            clip_buf.append(pieces[-1])
+    end_sentence("chapter_end")
+
+    _set_last_pause(segments, "chapter_end")
+    return Plan(script.title, segments, sentences)
+
+
+def _set_last_pause(segments: list[Segment], pause: str) -> None:
+    """Give the latest clip (wherever it sits among the segments) a different pause after it."""
+    for seg in reversed(segments):
+        if seg.clips:
+            last = seg.clips[-1]
+            seg.clips[-1] = Clip(last.text, last.sentence, pause)
+            return
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(re.search(r"[.!?][\"')\]]*\Z", text))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _flatten(facts: Mapping, prefix: str = "") -> list[str]:
+    names = []
+    for key, value in facts.items():
+        if isinstance(value, Mapping):
+            names += _flatten(value, f"{prefix}{key}.")
+        else:
+            names.append(f"{prefix}{key}")
+    return names

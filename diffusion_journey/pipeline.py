@@ -1,0 +1,185 @@
+"""The stages, in the one direction data flows:
+
+    narration + config -> render_data artifacts -> voiced timeline -> Manim scene -> assembled video
+
+Each stage skips work whose inputs have not changed (hash files beside its outputs).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import json
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from . import BUILD, ROOT
+from .chapters import Chapter, load_module
+from .config import QUALITIES, load_config
+from .files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
+from .narration import Plan, parse_file, plan
+from .subtitles import sentence_cues, to_srt, to_vtt
+from .voice import ClipCache, load_engine, mix_timeline, voice_plan
+
+AUDIO_CACHE = BUILD / "audio" / "cache"
+SCENE_CODE = [ROOT / "scenes" / "house_style.py", ROOT / "scenes" / "voiced.py"]
+
+
+def _sha(*chunks: bytes) -> str:
+    h = hashlib.sha256()
+    for c in chunks:
+        h.update(c)
+    return h.hexdigest()[:16]
+
+
+# --- data -------------------------------------------------------------------------------------------
+def make_data(chapter: Chapter, force: bool = False):
+    from render_data.artifacts import build_chapter_data
+
+    started = time.perf_counter()
+    data, rebuilt = build_chapter_data(chapter, force=force)
+    state = f"computed in {time.perf_counter() - started:.1f}s" if rebuilt else "up to date"
+    print(f"[data]  {chapter.id}: {state}")
+    return data
+
+
+# --- narration ----------------------------------------------------------------------------------------
+def scene_class(chapter: Chapter):
+    from scenes.voiced import VoicedScene
+
+    module = load_module(chapter.scene_file, f"scenes.ch{chapter.id}")
+    found = [obj for obj in vars(module).values()
+             if inspect.isclass(obj) and issubclass(obj, VoicedScene) and obj.__module__ == module.__name__]
+    if len(found) != 1:
+        raise RuntimeError(f"{chapter.scene_file}: expected exactly one VoicedScene subclass, found {len(found)}")
+    return found[0]
+
+
+def narration_plan(chapter: Chapter, facts: dict) -> Plan:
+    """Parse and fill in the script, checking its cues against the ones the scene waits on."""
+    return plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues)
+
+
+def voice_chapter(chapter: Chapter, facts: dict, engine=None) -> dict:
+    config = load_config()
+    the_plan = narration_plan(chapter, facts)
+    engine = engine or load_engine(config["voice"])
+    cache = ClipCache(AUDIO_CACHE, engine)
+    n_clips = sum(len(s.clips) for s in the_plan.segments)
+    with tqdm(total=n_clips, desc=f"[voice] {chapter.id}", unit="clip", leave=False) as bar:
+        timeline = voice_plan(the_plan, cache, config["voice"]["pauses"], progress=bar)
+    timeline["chapter"] = chapter.id
+    old = chapter.timeline_file.read_text() if chapter.timeline_file.exists() else None
+    new = json.dumps(timeline, indent=2, sort_keys=True) + "\n"
+    if new != old:  # an unchanged timeline keeps its file (and so the rendered scene stays fresh)
+        atomic_write_text(chapter.timeline_file, new)
+    print(f"[voice] {chapter.id}: {len(timeline['sentences'])} sentences, {timeline['length']:.1f}s "
+          f"({engine.name})")
+    return timeline
+
+
+# --- scene ------------------------------------------------------------------------------------------------
+@dataclass
+class RenderedChapter:
+    chapter: Chapter
+    silent: Path  # the scene as Manim rendered it
+    segment_starts: list[float]  # when the scene reached each cue (segment 0 at 0.0)
+    duration: float
+    timeline: dict
+
+
+def render_key(chapter: Chapter, quality: str) -> str:
+    from render_data.artifacts import DATA_DIR
+
+    manifest = json.loads((DATA_DIR / chapter.id / "manifest.json").read_text())
+    parts = [chapter.scene_file.read_bytes(), *(p.read_bytes() for p in SCENE_CODE),
+             json.dumps(manifest["files"], sort_keys=True).encode(), chapter.timeline_file.read_bytes(),
+             quality.encode(), importlib.metadata.version("manim").encode()]
+    return _sha(*parts)
+
+
+def render_scene(chapter: Chapter, quality: str, force: bool = False) -> RenderedChapter:
+    from manim import tempconfig
+
+    out_dir = chapter.video_dir(quality)
+    silent = out_dir / f"{chapter.id}.silent.mp4"
+    record = out_dir / f"{chapter.id}.render.json"
+    key = render_key(chapter, quality)
+    timeline = json.loads(chapter.timeline_file.read_text())
+    if not force and record.exists() and silent.exists():
+        info = json.loads(record.read_text())
+        if info.get("key") == key:
+            print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
+            return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
+
+    cls = scene_class(chapter)
+    media = BUILD / "media"
+    settings = {"quality": QUALITIES[quality][0], "media_dir": str(media), "output_file": chapter.id,
+                "disable_caching": True, "progress_bar": "display", "verbosity": "WARNING",
+                "format": "mp4", "write_to_movie": True, "save_last_frame": False, "preview": False}
+    started = time.perf_counter()
+    print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: rendering {cls.__name__} ...")
+    with tempconfig(settings):
+        scene = cls()
+        scene.render()
+        produced = Path(scene.renderer.file_writer.movie_file_path)
+        starts, total = list(scene.segment_starts), float(scene.renderer.time)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.move(produced, silent)
+    seconds = time.perf_counter() - started
+    print(f"[scene] {chapter.id}: {total:.1f}s of video in {seconds:.1f}s "
+          f"({seconds / max(total, 1e-6):.2f} render-s per video-s)")
+    atomic_write_json(record, {"key": key, "segment_starts": starts, "duration": total,
+                               "render_seconds": round(seconds, 2)})
+    return RenderedChapter(chapter, silent, starts, total, timeline)
+
+
+# --- assembly -----------------------------------------------------------------------------------------------
+def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
+    """The course clip: narrated chapter with its own subtitles (.srt/.vtt beside it) and a chapter marker."""
+    ch, out_dir = rendered.chapter, rendered.chapter.video_dir(quality)
+    wav = out_dir / f"{ch.id}.narration.wav"
+    total = duration(rendered.silent)
+    audio = mix_timeline(rendered.timeline, rendered.segment_starts, total, AUDIO_CACHE)
+    atomic_write_bytes(wav, audio.to_wav_bytes())
+    av = out_dir / f"{ch.id}.av.mp4"
+    mux_audio(rendered.silent, wav, av)
+    cues = sentence_cues(rendered.timeline, rendered.segment_starts)
+    srt, vtt = out_dir / f"{ch.id}.srt", out_dir / f"{ch.id}.vtt"
+    atomic_write_text(srt, to_srt(cues))
+    atomic_write_text(vtt, to_vtt(cues))
+    meta = out_dir / f"{ch.id}.ffmetadata"
+    title = f"{ch.number:02d} {rendered.timeline['title']}"
+    write_ffmetadata(meta, title, [(0.0, duration(av), title)])
+    clip = out_dir / f"{ch.id}.mp4"
+    add_subtitles_and_chapters(av, srt, meta, clip)
+    print(f"[clip]  {clip.relative_to(ROOT)} ({duration(clip):.1f}s)")
+    return clip
+
+
+def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path) -> Path:
+    """Concatenate the chapters' audio+video without re-encoding, then add all subtitles and chapters."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    avs = [c.with_name(c.name.replace(".mp4", ".av.mp4")) for _, c in clips]
+    joined = out.with_name(out.stem + ".av.mp4")
+    concat(avs, joined)
+    cues, chapters, t = [], [], 0.0
+    for (rendered, _), av in zip(clips, avs):
+        length = duration(av)
+        cues += sentence_cues(rendered.timeline, rendered.segment_starts, offset=t)
+        chapters.append((t, t + length, f"{rendered.chapter.number:02d} {rendered.timeline['title']}"))
+        t += length
+    atomic_write_text(out.with_suffix(".srt"), to_srt(cues))
+    atomic_write_text(out.with_suffix(".vtt"), to_vtt(cues))
+    meta = out.with_suffix(".ffmetadata")
+    write_ffmetadata(meta, "From noise to image: a diffusion journey", chapters)
+    add_subtitles_and_chapters(joined, out.with_suffix(".srt"), meta, out)
+    joined.unlink(missing_ok=True)
+    meta.unlink(missing_ok=True)
+    return out

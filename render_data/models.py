@@ -1,0 +1,36 @@
+"""Which model the data comes from, and the facts about it that chapters state.
+
+The embedded default is the project's own small pixel-space model (``models/embedded``); its weights
+land with the model issue. Until then its planned geometry below is what the chapters describe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+from diffusion_journey import ROOT
+
+EMBEDDED_DIR = ROOT / "models" / "embedded"
+# The embedded model's image geometry as designed (pixel space, RGB, 64x64).
+EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": 64, "height": 64, "channels": 3}
+
+
+def describe_model(spec: str = "embedded") -> dict:
+    """Name, image geometry and a content hash of the model (so data made with another model is stale)."""
+    if spec != "embedded":
+        raise ValueError(f"model '{spec}': only the embedded model is available so far")
+    info = dict(EMBEDDED_PLAN)
+    unet_config = EMBEDDED_DIR / "unet" / "config.json"
+    digest = hashlib.sha256(json.dumps(info, sort_keys=True).encode())
+    if unet_config.exists():
+        cfg = json.loads(unet_config.read_text())
+        size = cfg["sample_size"]
+        info.update(width=size, height=size, channels=cfg["in_channels"])
+        for f in sorted(EMBEDDED_DIR.rglob("*")):
+            if f.is_file() and f.suffix in {".json", ".safetensors"}:
+                digest.update(f.name.encode())
+                digest.update(f.read_bytes())
+    info["hash"] = digest.hexdigest()[:16]
+    return info
