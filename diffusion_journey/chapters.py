@@ -55,7 +55,7 @@ def all_chapters() -> list[Chapter]:
         for part in (ch.scene_file, ch.experiment_file):
             if not part.exists():
                 raise UnknownChapterError(
-                    f"chapter {ch.id}: {ch.narration.relative_to(ROOT)} exists but {part.relative_to(ROOT)} does not"
+                    f"chapter {ch.id}: {ch.narration.name} exists but {part.relative_to(ROOT)} does not"
                 )
     return chapters
 

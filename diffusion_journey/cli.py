@@ -9,6 +9,7 @@ import time
 from . import ROOT
 from .chapters import UnknownChapterError, all_chapters, select
 from .config import QUALITIES, ConfigError, load_config
+from .files import shown
 from .media import MediaError
 from .narration import NarrationError, parse_file
 from .tools import MissingToolError
@@ -83,7 +84,7 @@ def run(args) -> None:
         for ch in select(args.chapters):
             data = pipeline.make_data(ch)
             p = pipeline.narration_plan(ch, data.facts)
-            print(f"[check] {ch.narration.relative_to(ROOT)}: ok ({len(p.sentences)} sentences, "
+            print(f"[check] {shown(ch.narration)}: ok ({len(p.sentences)} sentences, "
                   f"{len(p.segments) - 1} cues)")
         return
     if args.command == "voice":

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from . import BUILD, ROOT
 from .chapters import Chapter, load_module
 from .config import QUALITIES, load_config
-from .files import atomic_write_bytes, atomic_write_json, atomic_write_text
+from .files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
 from .narration import Plan, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
@@ -159,7 +159,7 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     write_ffmetadata(meta, title, [(0.0, duration(av), title)])
     clip = out_dir / f"{ch.id}.mp4"
     add_subtitles_and_chapters(av, srt, meta, clip)
-    print(f"[clip]  {clip.relative_to(ROOT)} ({duration(clip):.1f}s)")
+    print(f"[clip]  {shown(clip)} ({duration(clip):.1f}s)")
     return clip
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from diffusion_journey import BUILD, ROOT
 from diffusion_journey.chapters import Chapter, load_module
-from diffusion_journey.files import atomic_write_json
+from diffusion_journey.files import atomic_write_json, shown
 
 from .models import describe_model
 
@@ -57,7 +57,7 @@ class ChapterData:
         manifest = folder / "manifest.json"
         if not manifest.exists():
             raise DataMissingError(
-                f"{manifest.relative_to(ROOT)} missing: run 'make data' (or 'python -m render_data {folder.name}')"
+                f"{shown(manifest)} missing: run 'make data' (or 'python -m render_data {folder.name}')"
             )
         self.manifest = json.loads(manifest.read_text())
         self.facts = json.loads((folder / "facts.json").read_text())

@@ -1,0 +1,71 @@
+import json
+
+import numpy as np
+import pytest
+
+from diffusion_journey.chapters import get_chapter, load_module
+from render_data import artifacts
+from render_data.artifacts import ChapterData, DataMissingError, build_chapter_data
+
+CH = get_chapter("01")
+
+
+def _experiment():
+    return load_module(CH.experiment_file, f"render_data.experiments.ch{CH.id}")
+
+
+def test_chapter_one_data_is_computed_then_reused():
+    data, rebuilt = build_chapter_data(CH, force=True)
+    assert rebuilt
+    f = data.facts
+    assert (f["model"]["width"], f["model"]["height"], f["model"]["channels"]) == (64, 64, 3)
+    assert f["possible_images"]["exponent"] == 29592 and f["atoms"]["layers"] == 370
+    frames = data.array("noise_frames")
+    assert frames.dtype == np.uint8 and frames.shape == (90, 64, 64, 3)
+    assert 120 < frames.mean() < 135  # uniform noise over 0..255
+    manifest = data.manifest
+    assert {"config", "config_hash", "code_hash", "model", "files"} <= manifest.keys()
+    assert manifest["model"]["name"] and manifest["files"]["noise_frames.npy"]
+
+    again, rebuilt = build_chapter_data(CH)
+    assert not rebuilt
+    assert np.array_equal(again.array("noise_frames"), frames)  # deterministic given the seed
+
+
+def test_stale_when_config_changes_or_a_file_is_damaged(monkeypatch):
+    build_chapter_data(CH)
+    monkeypatch.setitem(_experiment().CONFIG, "noise_seed", 2)
+    data, rebuilt = build_chapter_data(CH)
+    assert rebuilt and data.manifest["config"]["noise_seed"] == 2
+    monkeypatch.undo()
+
+    data, rebuilt = build_chapter_data(CH)
+    assert rebuilt  # back to the original config
+    (data.folder / "noise_frames.npy").write_bytes(b"damaged")
+    _, rebuilt = build_chapter_data(CH)
+    assert rebuilt
+
+
+def test_failed_run_keeps_the_previous_artifacts(monkeypatch):
+    good, _ = build_chapter_data(CH)
+    before = (good.folder / "manifest.json").read_text()
+
+    def broken(out, config, model):
+        out.fact("half", written=True)
+        raise RuntimeError("experiment crashed midway")
+
+    monkeypatch.setattr(_experiment(), "run", broken)
+    with pytest.raises(RuntimeError, match="midway"):
+        build_chapter_data(CH, force=True)
+    assert (good.folder / "manifest.json").read_text() == before
+    assert not [p for p in artifacts.DATA_DIR.iterdir() if p.name.startswith(".")]  # no temp folders left
+
+
+def test_missing_data_says_what_to_run(tmp_path):
+    with pytest.raises(DataMissingError, match="make data"):
+        ChapterData(tmp_path / "nothing")
+
+
+def test_facts_are_plain_json():
+    data, _ = build_chapter_data(CH)
+    json.dumps(data.facts)  # no numpy scalars leak into facts.json

@@ -1,0 +1,92 @@
+"""Integration: render chapter 1 at -ql with its real voice, assemble, and check the files with ffprobe."""
+
+import json
+import re
+import subprocess
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from diffusion_journey.chapters import all_chapters, get_chapter
+from diffusion_journey.cli import main
+from diffusion_journey.media import probe
+
+pytestmark = pytest.mark.render
+CH = get_chapter("01")
+
+
+@pytest.fixture(scope="module")
+def rendered(build_dir):
+    main(["scene", CH.id, "-q", "l"])
+    out = build_dir / "full.mp4"
+    main(["video", "-q", "l", "-o", str(out)])  # reuses the render above
+    timeline = json.loads(CH.timeline_file.read_text())
+    render = json.loads((CH.video_dir("l") / f"{CH.id}.render.json").read_text())
+    return CH.video_dir("l") / f"{CH.id}.mp4", out, timeline, render
+
+
+def _embedded_subtitles(path, tmp_path):
+    srt = tmp_path / "extracted.srt"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(path), "-map", "0:s:0", str(srt)], check=True)
+    return [b for b in re.split(r"\n\s*\n", srt.read_text().strip()) if "-->" in b]
+
+
+def _frame(path, t, tmp_path):
+    png = tmp_path / f"frame_{t}.png"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-ss", str(t), "-i", str(path), "-frames:v", "1", str(png)],
+                   check=True)
+    return np.asarray(Image.open(png).convert("RGB"), dtype=np.float32)
+
+
+def test_chapter_clip_streams_duration_subtitles_chapters(rendered, tmp_path):
+    clip, _, timeline, render = rendered
+    info = probe(clip)
+    kinds = [s["codec_type"] for s in info["streams"]]
+    assert "video" in kinds and "audio" in kinds and "subtitle" in kinds
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    assert (int(video["width"]), int(video["height"])) == (854, 480)
+    # The animation kept pace with the voice: no cue reached late, length = narration length.
+    duration = float(info["format"]["duration"])
+    assert abs(duration - timeline["length"]) <= 0.5
+    durations = [s["duration"] for s in timeline["segments"]]
+    expected_starts = np.concatenate([[0.0], np.cumsum(durations)[:-1]])
+    assert np.allclose(render["segment_starts"], expected_starts, atol=0.1)
+    # One subtitle per sentence, embedded and beside the clip.
+    n = len(timeline["sentences"])
+    assert len(_embedded_subtitles(clip, tmp_path)) == n
+    assert clip.with_suffix(".srt").read_text().count(" --> ") == n
+    assert clip.with_suffix(".vtt").read_text().count(" --> ") == n
+    assert [c["tags"]["title"] for c in info["chapters"]] == ["01 How many possible images?"]
+
+
+def test_voice_is_audible_where_it_speaks(rendered):
+    clip, _, timeline, _ = rendered
+    first = timeline["segments"][0]["clips"][0]
+    proc = subprocess.run(["ffmpeg", "-hide_banner", "-ss", str(first["offset"]), "-t", str(first["duration"]),
+                           "-i", str(clip), "-map", "0:a", "-af", "volumedetect", "-f", "null", "-"],
+                          capture_output=True, text=True)
+    mean_db = float(re.search(r"mean_volume: (-?[\d.]+) dB", proc.stderr).group(1))
+    assert mean_db > -35
+
+
+def test_frames_show_the_canvas_and_the_title(rendered, tmp_path):
+    clip, _, timeline, render = rendered
+    title = _frame(clip, 1.5, tmp_path)
+    assert title.std() > 3  # text on the dark background, not a blank frame
+    canvas_at = render["segment_starts"][1] + 3.0  # the noise canvas is up a few seconds after its cue
+    canvas = _frame(clip, canvas_at, tmp_path)
+    h, w, _ = canvas.shape
+    left = canvas[h // 4: 3 * h // 4, w // 8: w // 2]
+    assert left.std(axis=(0, 1)).mean() > 40  # many-coloured noise pixels
+
+
+def test_full_video_has_every_chapter_and_its_subtitles(rendered, tmp_path):
+    clip, full, timeline, _ = rendered
+    info = probe(full)
+    assert len(info["chapters"]) == len(all_chapters())
+    chapter_total = sum(float(probe(ch.video_dir("l") / f"{ch.id}.mp4")["format"]["duration"])
+                        for ch in all_chapters())
+    assert abs(float(info["format"]["duration"]) - chapter_total) <= 0.5
+    assert len(_embedded_subtitles(full, tmp_path)) >= len(timeline["sentences"])
+    assert full.with_suffix(".srt").exists() and full.with_suffix(".vtt").exists()
