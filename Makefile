@@ -7,7 +7,7 @@ CLI   := $(PY) -m diffusion_journey
 Q     ?= l
 CH    ?=
 
-.PHONY: video test scene data voice check list setup system clean help
+.PHONY: video test bench scene data voice check list setup system clean help
 
 help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,6 +18,9 @@ video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (
 
 test: setup  ## run the test suite (renders chapter 1 at low quality)
 	$(PY) -m pytest -q
+
+bench: setup  ## render-seconds per video-second for chapter 1 at 480p15 and 720p30 (BENCH_Q="l m h" for more)
+	$(PY) benchmarks/render_speed.py --qualities $(or $(BENCH_Q),l m)
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
 	@test -n "$(CH)" || { echo "usage: make scene CH=<chapter id or number> [Q=l|m|h]"; $(CLI) list; exit 2; }

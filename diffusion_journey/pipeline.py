@@ -25,6 +25,7 @@ from .files import atomic_write_bytes, atomic_write_json, atomic_write_text, sho
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
 from .narration import Plan, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
+from .tools import require_tool
 from .voice import ClipCache, load_engine, mix_timeline, voice_plan
 
 AUDIO_CACHE = BUILD / "audio" / "cache"
@@ -118,6 +119,9 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
             print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
             return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
 
+    # Manim shells out to these; say which package is missing before it fails deep inside a render.
+    for tool, package in (("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("ffmpeg", "ffmpeg")):
+        require_tool(tool, package=package)
     cls = scene_class(chapter)
     media = BUILD / "media"
     settings = {"quality": QUALITIES[quality][0], "media_dir": str(media), "output_file": chapter.id,

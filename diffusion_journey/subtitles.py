@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+SUBTITLE_LINE = 60  # characters: most sentences fit on two lines
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -34,7 +36,7 @@ def _stamp(seconds: float, sep: str) -> str:
 
 
 def _wrap(text: str) -> str:
-    return "\n".join(textwrap.wrap(text, width=48)) or text
+    return "\n".join(textwrap.wrap(text, width=SUBTITLE_LINE)) or text
 
 
 def to_srt(cues: list[Cue]) -> str:

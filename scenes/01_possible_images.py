@@ -12,7 +12,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Brace, Group, ChangeDecimalToValue, Ci
                    Square, TracedPath, VGroup, VMobject, Write, linear, smooth)
 
 from scenes.house_style import (GUIDANCE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, TEXT, counter,
-                                frame_around, math, pixel_image, text, thousands, title_card)
+                                frame_around, math, pixel_image, tex_thousands, text, title_card)
 from scenes.voiced import VoicedScene
 
 
@@ -64,21 +64,21 @@ class PossibleImages(VoicedScene):
         self.play(Create(pixel_box), run_time=0.6)
         self.play(ReplacementTransform(pixel_box.copy(), swatch), run_time=0.9)
         self.play(LaggedStart(*[FadeIn(b, shift=RIGHT * 0.2) for b in bars], lag_ratio=0.3), run_time=1.2)
-        values_eq = math(rf"{width} \times {height} \times 3 = ", thousands(f["possible_images"]["values"]),
+        values_eq = math(rf"{width} \times {height} \times 3 = ", tex_thousands(f["possible_images"]["values"]),
                          size=44).next_to(bars, DOWN, buff=0.5).set_x(swatch.get_x())
         values_eq[1].set_color(HIGHLIGHT)
         self.play(Write(values_eq), run_time=min(1.5, self.time_until("formula")))
 
         # --- the count, as a real formula ----------------------------------------------------------
         self.wait_until("formula")
-        values_tex = thousands(f["possible_images"]["values"]).replace(",", "{,}")
+        values_tex = tex_thousands(f["possible_images"]["values"])
         levels = f["possible_images"]["levels"]
         exponent = f["possible_images"]["exponent"]
         self.play(FadeOut(Group(canvas, border, model_name, brace_w, brace_h, w_count, h_count, pixel_box,
-                                 swatch, bars)), values_eq.animate.to_edge(UP, buff=1.0), run_time=1.0)
+                                 swatch, bars)), values_eq.animate.to_edge(UP, buff=1.0).set_x(0), run_time=1.0)
         step1 = math(rf"{levels}", rf"^{{{values_tex}}}", size=84)
         step2 = math(rf"= 10^{{\,{values_tex} \cdot \log_{{10}} {levels}}}", size=60)
-        step3 = math(r"\approx 10^{", thousands(exponent).replace(",", "{,}"), "}", size=84)
+        step3 = math(r"\approx 10^{", tex_thousands(exponent), "}", size=84)
         step3[1].set_color(HIGHLIGHT)
         VGroup(step1, step2, step3).arrange(DOWN, buff=0.45).shift(DOWN * 0.4)
         self.play(Write(step1), run_time=1.2)
@@ -158,7 +158,7 @@ class PossibleImages(VoicedScene):
                   flicker.animate.shift(LEFT * 3.2).scale(0.7), run_time=0.8)
         v = f["viewing"]
         years = math(rf"{v['images_per_second']}\ \text{{images/s}}:", size=38)
-        years_val = math(r"\approx 10^{", thousands(v["years_exponent"]).replace(",", "{,}"), r"}\ \text{years}", size=52)
+        years_val = math(r"\approx 10^{", tex_thousands(v["years_exponent"]), r"}\ \text{years}", size=52)
         years_val[1].set_color(HIGHLIGHT)
         heat = math(r"\text{heat death of the universe}:", size=34, color=MUTED)
         heat_val = math(r"\approx 10^{", str(v["heat_death_exponent"]), r"}\ \text{years}", size=44, color=MUTED)

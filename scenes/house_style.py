@@ -58,6 +58,11 @@ def thousands(n: int) -> str:
     return f"{n:,}"
 
 
+def tex_thousands(n: int) -> str:
+    """29592 -> '29{,}592': a thousands comma in math mode without the space TeX puts after a comma."""
+    return thousands(n).replace(",", "{,}")
+
+
 def counter(value: float = 0, size: float = 48, color: str = HIGHLIGHT, places: int = 0) -> DecimalNumber:
     """A number that counts (animate with ChangeDecimalToValue) instead of popping into view."""
     return DecimalNumber(value, num_decimal_places=places, group_with_commas=True, font_size=size, color=color)

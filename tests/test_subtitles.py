@@ -26,8 +26,8 @@ def test_offset_for_later_chapters_and_formats():
 
 
 def test_long_sentences_wrap_on_two_lines():
-    long = "word " * 15
+    long = "word " * 20
     timeline = {"sentences": [long.strip()], "segments": [
         {"cue": None, "duration": 5, "clips": [{"sentence": 0, "offset": 0, "duration": 4}]}]}
     text_lines = to_srt(sentence_cues(timeline, [0.0])).strip().split("\n")[2:]
-    assert len(text_lines) == 2 and all(len(line) <= 48 for line in text_lines)
+    assert len(text_lines) == 2 and all(len(line) <= 60 for line in text_lines)
