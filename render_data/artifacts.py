@@ -8,6 +8,7 @@ Layout of ``build/data/<chapter>/``:
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
@@ -75,9 +76,27 @@ def _sha(data: bytes) -> str:
 
 
 def code_hash(chapter: Chapter) -> str:
-    """The experiment plus the data-stage modules it stands on."""
-    parts = [chapter.experiment_file] + sorted((ROOT / "render_data").glob("*.py"))
-    return _sha(b"".join(p.name.encode() + p.read_bytes() for p in parts))
+    """The experiment, this module, and the render_data modules the experiment imports (transitively)."""
+    package = ROOT / "render_data"
+    seen: set[Path] = set()
+    todo = [chapter.experiment_file.resolve()]
+    while todo:
+        path = todo.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level:  # from .x import y
+                names = [node.module]
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("render_data"):
+                sub = node.module.removeprefix("render_data").lstrip(".")
+                names = [sub] if sub else [a.name for a in node.names]  # from render_data import x
+            elif isinstance(node, ast.Import):
+                names = [a.name.removeprefix("render_data.") for a in node.names if a.name.startswith("render_data.")]
+            todo += [f for n in names if (f := package / (n.replace(".", "/") + ".py")).exists()]
+    parts = seen | {Path(__file__).resolve()}
+    return _sha(b"".join(p.name.encode() + p.read_bytes() for p in sorted(parts)))
 
 
 def expected_manifest(chapter: Chapter, experiment) -> dict:

