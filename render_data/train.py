@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from diffusion_journey import BUILD
 
-from .embedded_model import EMBEDDED_DIR, UNET_CONFIG, build_noise_scheduler, build_unet, save_embedded
+from .embedded_model import (EMBEDDED_DIR, TEXT_ENCODER, UNET_CONFIG, build_noise_scheduler, build_unet,
+                             save_embedded)
 
 CAPTION_DROPOUT = 0.1
 MIN_SNR_GAMMA = 5.0
@@ -77,7 +78,7 @@ def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds):
 
 def main(argv=None):
     from .dataset import load_sprites, make_batch, sample_specs
-    from .text_encoder import MiniLMEncoder
+    from .loading import load_text_encoder
 
     args = parse_args(argv)
     torch.manual_seed(args.seed)
@@ -88,7 +89,7 @@ def main(argv=None):
         torch.backends.cudnn.allow_tf32 = True
 
     sprites = load_sprites()
-    encoder = MiniLMEncoder(device=device)
+    encode, _, _ = load_text_encoder(TEXT_ENCODER, args.export, "embedded (training)", device, torch.float32)
     unet = build_unet().to(device)
     ema = copy.deepcopy(unet).requires_grad_(False)
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=0.01)
@@ -110,7 +111,7 @@ def main(argv=None):
         images, captions, _ = make_batch(sprites, specs)
         captions = ["" if rng.random() < CAPTION_DROPOUT else c for c in captions]
         x0 = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-        states = encoder(captions)[0]
+        text = encode(captions)
         noise = torch.randn_like(x0)
         t = torch.randint(0, noise_scheduler.config.num_train_timesteps, (x0.shape[0],), device=device)
         xt = noise_scheduler.add_noise(x0, noise, t)
@@ -119,7 +120,7 @@ def main(argv=None):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
-            pred = model(xt, t, encoder_hidden_states=states).sample
+            pred = model(xt, t, encoder_hidden_states=text.states, encoder_attention_mask=text.mask).sample
         loss = (weight * F.mse_loss(pred.float(), noise, reduction="none").mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

