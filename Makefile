@@ -7,7 +7,7 @@ CLI   := $(PY) -m diffusion_journey
 Q     ?= l
 CH    ?=
 
-.PHONY: video test bench scene data voice check list setup system clean help
+.PHONY: video test bench scene data voice check list dataset train eval setup system clean help
 
 help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -19,7 +19,8 @@ video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (
 test: setup  ## run the test suite (renders chapter 1 at low quality)
 	$(PY) -m pytest -q
 
-bench: setup  ## render-seconds per video-second for chapter 1 at 480p15 and 720p30 (BENCH_Q="l m h" for more)
+bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h") and denoiser evals/s on this CPU
+	$(PY) benchmarks/sampling_speed.py
 	$(PY) benchmarks/render_speed.py --qualities $(or $(BENCH_Q),l m)
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
@@ -34,6 +35,15 @@ voice: setup  ## voice the narration into build/audio
 
 check: setup  ## validate the narration scripts
 	$(CLI) check $(CH)
+
+dataset: setup  ## build the emoji sprites (npm packages) + a preview contact sheet
+	$(PY) -m render_data.dataset --preview 36
+
+train: setup  ## train the embedded model (resumable; GPU if present). TRAIN_ARGS="--minutes 9 --batch 256"
+	$(PY) -m render_data.train $(TRAIN_ARGS)
+
+eval: setup  ## evaluate the embedded model: adherence, guidance, diversity -> models/embedded/eval.json + card
+	$(PY) -m render_data.evaluate $(EVAL_ARGS)
 
 list: setup  ## list chapters
 	@$(CLI) list

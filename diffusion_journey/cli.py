@@ -107,7 +107,7 @@ def run(args) -> None:
             rendered = pipeline.render_scene(ch, args.quality)
             clips.append((rendered, pipeline.chapter_clip(rendered, args.quality)))
         out = ROOT / (args.output or load_config()["video"]["output"])
-        pipeline.full_video(clips, out)
+        pipeline.full_video(clips, out, args.quality)
         print(f"done: {out} (+ .srt, .vtt) in {time.perf_counter() - started:.0f}s")
         return
 

@@ -66,6 +66,13 @@ class ParagraphBreak:
 
 Token = Text | Placeholder | Cue | ParagraphBreak
 
+# The two inline marks: (opens, closes, valid name, token, what it is called, message for a bad name).
+MARKS = (
+    ("[[", "]]", CUE_NAME, Cue, "cue mark", "bad cue name [[{name}]]: use lowercase letters, digits and '_'"),
+    ("{", "}", PLACEHOLDER_NAME, Placeholder, "placeholder",
+     "bad placeholder {{{name}}}: expected {{group.name}} from the chapter's data"),
+)
+
 
 @dataclass
 class Script:
@@ -172,34 +179,21 @@ def _tokenize_line(line: str, line_no: int, path: str | Path) -> list[Token]:
             buf.clear()
 
     while i < len(line):
-        if line.startswith("[[", i):
-            end = line.find("]]", i + 2)
+        mark = next((m for m in MARKS if line.startswith(m[0], i)), None)
+        if mark:
+            opener, closer, pattern, kind, what, bad_name = mark
+            end = line.find(closer, i + len(opener))
             if end < 0:
-                raise NarrationError(path, line_no, f"unclosed cue mark '{line[i:i + 20]}' (expected ']]')")
-            name = line[i + 2 : end].strip()
-            if not CUE_NAME.match(name):
-                raise NarrationError(
-                    path, line_no, f"bad cue name [[{name}]]: use lowercase letters, digits and '_'"
-                )
+                raise NarrationError(path, line_no, f"unclosed {what} '{line[i:i + 20]}' (expected '{closer}')")
+            name = line[i + len(opener): end].strip()
+            if not pattern.match(name):
+                raise NarrationError(path, line_no, bad_name.format(name=name))
             flush()
-            tokens.append(Cue(name, line_no))
-            i = end + 2
-        elif line[i] == "{":
-            end = line.find("}", i + 1)
-            if end < 0:
-                raise NarrationError(path, line_no, f"unclosed placeholder '{line[i:i + 20]}' (expected '}}')")
-            name = line[i + 1 : end].strip()
-            if not PLACEHOLDER_NAME.match(name):
-                raise NarrationError(
-                    path, line_no, f"bad placeholder {{{name}}}: expected {{group.name}} from the chapter's data"
-                )
-            flush()
-            tokens.append(Placeholder(name, line_no))
-            i = end + 1
-        elif line[i] in "}":
-            raise NarrationError(path, line_no, "'}' without a matching '{'")
-        elif line.startswith("]]", i):
-            raise NarrationError(path, line_no, "']]' without a matching '[['")
+            tokens.append(kind(name, line_no))
+            i = end + len(closer)
+        elif closer := next((m[1] for m in MARKS if line.startswith(m[1], i)), None):
+            opener = next(m[0] for m in MARKS if m[1] == closer)
+            raise NarrationError(path, line_no, f"'{closer}' without a matching '{opener}'")
         else:
             buf.append(line[i])
             i += 1

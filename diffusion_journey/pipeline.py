@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from . import BUILD, ROOT
@@ -26,7 +27,7 @@ from .media import add_subtitles_and_chapters, concat, duration, mux_audio, writ
 from .narration import Plan, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
 from .tools import require_tool
-from .voice import ClipCache, load_engine, mix_timeline, voice_plan
+from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
 
 AUDIO_CACHE = BUILD / "audio" / "cache"
 SCENE_CODE = [ROOT / "scenes" / "house_style.py", ROOT / "scenes" / "voiced.py"]
@@ -105,6 +106,13 @@ def render_key(chapter: Chapter, quality: str) -> str:
     return _sha(*parts)
 
 
+def _manim_settings(quality: str, output_file: str, progress: str = "display") -> dict:
+    # Our own hashes decide what to re-render, so Manim's per-animation cache (slow to hash images) is off.
+    return {"quality": QUALITIES[quality][0], "media_dir": str(BUILD / "media"), "output_file": output_file,
+            "disable_caching": True, "progress_bar": progress, "verbosity": "WARNING", "format": "mp4",
+            "write_to_movie": True, "save_last_frame": False, "preview": False}
+
+
 def render_scene(chapter: Chapter, quality: str, force: bool = False) -> RenderedChapter:
     from manim import tempconfig
 
@@ -123,10 +131,7 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     for tool, package in (("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("ffmpeg", "ffmpeg")):
         require_tool(tool, package=package)
     cls = scene_class(chapter)
-    media = BUILD / "media"
-    settings = {"quality": QUALITIES[quality][0], "media_dir": str(media), "output_file": chapter.id,
-                "disable_caching": True, "progress_bar": "display", "verbosity": "WARNING",
-                "format": "mp4", "write_to_movie": True, "save_last_frame": False, "preview": False}
+    settings = _manim_settings(quality, chapter.id)
     started = time.perf_counter()
     print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: rendering {cls.__name__} ...")
     with tempconfig(settings):
@@ -142,6 +147,30 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     atomic_write_json(record, {"key": key, "segment_starts": starts, "duration": total,
                                "render_seconds": round(seconds, 2)})
     return RenderedChapter(chapter, silent, starts, total, timeline)
+
+
+def render_end_card(quality: str) -> Path:
+    """The silent credits card, as a clip with the same streams as the chapters (so concat copies)."""
+    from manim import tempconfig
+
+    from scenes import end_card as module
+
+    out_dir = BUILD / "video" / "chapters" / quality
+    clip = out_dir / "end_card.av.mp4"
+    record = out_dir / "end_card.render.json"
+    key = _sha((ROOT / "scenes" / "end_card.py").read_bytes(), *(p.read_bytes() for p in SCENE_CODE),
+               json.dumps(module.CREDITS, sort_keys=True).encode(), quality.encode())
+    if clip.exists() and record.exists() and json.loads(record.read_text()).get("key") == key:
+        return clip
+    with tempconfig(_manim_settings(quality, "end_card", progress="none")):
+        scene = module.EndCard()
+        scene.render()
+        silent, total = Path(scene.renderer.file_writer.movie_file_path), float(scene.renderer.time)
+    wav = out_dir / "end_card.silence.wav"
+    atomic_write_bytes(wav, Audio(np.zeros(int(total * 22050) + 1, np.int16), 22050).to_wav_bytes())
+    mux_audio(silent, wav, clip)
+    atomic_write_json(record, {"key": key, "duration": total})
+    return clip
 
 
 # --- assembly -----------------------------------------------------------------------------------------------
@@ -167,18 +196,21 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     return clip
 
 
-def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path) -> Path:
-    """Concatenate the chapters' audio+video without re-encoding, then add all subtitles and chapters."""
+def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: str) -> Path:
+    """Concatenate the chapters' audio+video (and the credits) without re-encoding, then add all subtitles
+    and chapter markers."""
     out.parent.mkdir(parents=True, exist_ok=True)
     avs = [c.with_name(c.name.replace(".mp4", ".av.mp4")) for _, c in clips]
+    end_card = render_end_card(quality)
     joined = out.with_name(out.stem + ".av.mp4")
-    concat(avs, joined)
+    concat(avs + [end_card], joined)
     cues, chapters, t = [], [], 0.0
     for (rendered, _), av in zip(clips, avs):
         length = duration(av)
         cues += sentence_cues(rendered.timeline, rendered.segment_starts, offset=t)
         chapters.append((t, t + length, f"{rendered.chapter.number:02d} {rendered.timeline['title']}"))
         t += length
+    chapters.append((t, t + duration(end_card), "Credits"))
     atomic_write_text(out.with_suffix(".srt"), to_srt(cues))
     atomic_write_text(out.with_suffix(".vtt"), to_vtt(cues))
     meta = out.with_suffix(".ffmetadata")

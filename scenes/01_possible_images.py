@@ -12,7 +12,8 @@ from manim import (DOWN, LEFT, RIGHT, UP, Brace, Group, ChangeDecimalToValue, Ci
                    Square, TracedPath, VGroup, VMobject, Write, linear, smooth)
 
 from scenes.house_style import (GUIDANCE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, TEXT, counter,
-                                frame_around, math, pixel_image, tex_thousands, text, title_card)
+                                frame_around, math, pixel_image, set_pixels, tex_thousands, text,
+                                title_card)
 from scenes.voiced import VoicedScene
 
 
@@ -144,7 +145,7 @@ class PossibleImages(VoicedScene):
 
         def next_frame(mob, dt):
             state["i"] = (state["i"] + 1) % len(frames)
-            mob.pixel_array = _rgba(frames[state["i"]])
+            set_pixels(mob, frames[state["i"]])
 
         self.add(flicker, flicker_border)
         flicker.add_updater(next_frame)
@@ -201,7 +202,3 @@ def _universe(radius: float, n_atoms: int, seed: int) -> VGroup:
 
 def _hex(rgb) -> str:
     return "#{:02x}{:02x}{:02x}".format(*(int(c) for c in rgb))
-
-
-def _rgba(rgb: np.ndarray) -> np.ndarray:
-    return np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)

@@ -77,6 +77,11 @@ def pixel_image(array: np.ndarray, height: float) -> ImageMobject:
     return img
 
 
+def set_pixels(img: ImageMobject, rgb: np.ndarray) -> None:
+    """Swap an ImageMobject's pixels in place (frame-by-frame sequences); its size and scaling stay."""
+    img.pixel_array = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
 def mosaic(images: np.ndarray, cols: int, gap: int = 2, fill: int = 14) -> np.ndarray:
     """Tile N images (N, H, W, C) into one array: one ImageMobject renders far faster than N."""
     n, h, w, c = images.shape

@@ -84,9 +84,10 @@ def test_frames_show_the_canvas_and_the_title(rendered, tmp_path):
 def test_full_video_has_every_chapter_and_its_subtitles(rendered, tmp_path):
     clip, full, timeline, _ = rendered
     info = probe(full)
-    assert len(info["chapters"]) == len(all_chapters())
+    titles = [c["tags"]["title"] for c in info["chapters"]]
+    assert len(titles) == len(all_chapters()) + 1 and titles[-1] == "Credits"
     chapter_total = sum(float(probe(ch.video_dir("l") / f"{ch.id}.mp4")["format"]["duration"])
-                        for ch in all_chapters())
+                        for ch in all_chapters()) + float(probe(CH.video_dir("l") / "end_card.av.mp4")["format"]["duration"])
     assert abs(float(info["format"]["duration"]) - chapter_total) <= 0.5
     assert len(_embedded_subtitles(full, tmp_path)) >= len(timeline["sentences"])
     assert full.with_suffix(".srt").exists() and full.with_suffix(".vtt").exists()
