@@ -19,6 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from diffusion_journey import BUILD
 from diffusion_journey.files import atomic_write_json
 
 from .embedded_model import DEFAULT_SAMPLING, EMBEDDED_DIR
@@ -35,7 +36,8 @@ class LabelClassifier(nn.Module):
         chans = [3, 32, 64, 128, 192]
         layers = []
         for a, b in zip(chans, chans[1:]):
-            layers += [nn.Conv2d(a, b, 3, stride=2 if a != 3 else 1, padding=1), nn.GroupNorm(8, b), nn.SiLU(),
+            # every stage halves the resolution (64 -> 4): cheap on a CPU, and 2 px precision is plenty here
+            layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), nn.GroupNorm(8, b), nn.SiLU(),
                        nn.Conv2d(b, b, 3, padding=1), nn.GroupNorm(8, b), nn.SiLU()]
         self.features = nn.Sequential(*layers)
         self.heads = nn.ModuleDict({k: nn.Linear(chans[-1], n) for k, n in n_classes.items()})
@@ -59,7 +61,30 @@ def _augment(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     return x.clamp(-1, 1)
 
 
-def train_classifier(sprites, steps: int = 1500, batch: int = 64, seed: int = 0, log=print):
+def load_or_train_judge(sprites, steps: int, log=print):
+    """The judge is cached in build/eval (it depends only on the dataset and its own recipe)."""
+    import hashlib
+    import inspect
+
+    from .dataset import DATASET_VERSION
+
+    key = hashlib.sha256(f"{DATASET_VERSION} {steps} {inspect.getsource(LabelClassifier)} "
+                         f"{inspect.getsource(train_classifier)} {inspect.getsource(_augment)}".encode()).hexdigest()[:16]
+    path = BUILD / "eval" / f"judge-{key}.pt"
+    if path.exists():
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        model = LabelClassifier(state["n_classes"])
+        model.load_state_dict(state["weights"])
+        log("judge held-out accuracy (cached): " + ", ".join(f"{k} {v:.1%}" for k, v in state["accuracy"].items()))
+        return model.eval(), state["accuracy"]
+    model, acc = train_classifier(sprites, steps=steps, log=log)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"weights": model.state_dict(), "accuracy": acc, "n_classes": {k: h.out_features for k, h in
+                                                                              model.heads.items()}}, path)
+    return model, acc
+
+
+def train_classifier(sprites, steps: int = 1000, batch: int = 64, seed: int = 0, log=print):
     from .dataset import make_batch, n_classes, sample_specs
 
     torch.manual_seed(seed)
@@ -108,14 +133,14 @@ def mean_pairwise_distance(images: np.ndarray) -> float:
     return float(np.mean(d))
 
 
-def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance_scale"], 7.5), seeds_per_prompt=2,
-             steps=DEFAULT_SAMPLING["steps"], scheduler=DEFAULT_SAMPLING["scheduler"], judge_steps=1500, log=print):
+def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance_scale"], 7.5), seeds_per_prompt=1,
+             steps=DEFAULT_SAMPLING["steps"], scheduler=DEFAULT_SAMPLING["scheduler"], judge_steps=1000, log=print):
     from .dataset import caption_for, load_sprites, spec_for_subject, subject_names
     from .loading import load_model
 
     started = time.perf_counter()
     sprites = load_sprites()
-    judge, judge_acc = train_classifier(sprites, steps=judge_steps, log=log)
+    judge, judge_acc = load_or_train_judge(sprites, judge_steps, log=log)
     model = load_model(model_spec)
     subjects = subject_names(sprites)
     prompts = [caption_for(spec_for_subject(sprites, s), 0) for s in range(len(subjects)) for _ in range(seeds_per_prompt)]
@@ -177,9 +202,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m render_data.evaluate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default="embedded", help="model spec (default: the embedded model)")
-    p.add_argument("--seeds", type=int, default=2, help="seeds per subject prompt (default %(default)s)")
-    p.add_argument("--steps", type=int, default=DEFAULT_SAMPLING["steps"], help="sampling steps")
-    p.add_argument("--judge-steps", type=int, default=1500, help="training steps of the label classifier")
+    p.add_argument("--seeds", type=int, default=1, help="seeds per subject prompt (default %(default)s)")
+    p.add_argument("--steps", type=int, default=20, help="sampling steps (default %(default)s)")
+    p.add_argument("--judge-steps", type=int, default=1000, help="training steps of the label classifier")
     p.add_argument("--out", type=Path, default=EMBEDDED_DIR, help="where eval.json and samples.png go")
     args = p.parse_args(argv)
     result, images, prompts = evaluate(args.model, seeds_per_prompt=args.seeds, steps=args.steps,
