@@ -12,7 +12,7 @@ import time
 
 import torch
 
-from render_data.loading import load_model
+from render_data.loading import bf16_is_fast, load_model
 
 
 def evals_per_second(unet, batch: int, states, mask, bf16: bool, repeats: int = 5) -> float:
@@ -39,7 +39,7 @@ def main():
     args = parser.parse_args()
     model = load_model(args.model)
     emb = model.encode(["a small glossy 3d snail in the top left on a purple background"])
-    has_bf16 = "avx512_bf16" in open("/proc/cpuinfo").read()
+    has_bf16 = bf16_is_fast("cpu")
     print(f"{model.name}: {sum(p.numel() for p in model.unet.parameters()) / 1e6:.1f}M parameters, "
           f"{os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     print(f"{'batch':>6} {'fp32 evals/s':>13} {'bf16 evals/s':>13} {'bf16/fp32':>10}")

@@ -45,7 +45,16 @@ class Chapter:
         return BUILD / "audio" / self.id / "timeline.json"
 
     def video_dir(self, quality: str) -> Path:
+        """Where the course clips land: <id>.mp4 with its .srt and .vtt, nothing else."""
         return BUILD / "video" / "chapters" / quality
+
+    def work_dir(self, quality: str) -> Path:
+        """Intermediate files of assembly (silent render, narration track, render record)."""
+        return work_dir(quality)
+
+
+def work_dir(quality: str) -> Path:
+    return BUILD / "video" / "work" / quality
 
 
 def all_chapters() -> list[Chapter]:

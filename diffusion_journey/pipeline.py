@@ -20,7 +20,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import BUILD, ROOT
-from .chapters import Chapter, load_module
+from .chapters import Chapter, load_module, work_dir
 from .config import QUALITIES, load_config
 from .files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
@@ -116,7 +116,7 @@ def _manim_settings(quality: str, output_file: str, progress: str = "display") -
 def render_scene(chapter: Chapter, quality: str, force: bool = False) -> RenderedChapter:
     from manim import tempconfig
 
-    out_dir = chapter.video_dir(quality)
+    out_dir = chapter.work_dir(quality)
     silent = out_dir / f"{chapter.id}.silent.mp4"
     record = out_dir / f"{chapter.id}.render.json"
     key = render_key(chapter, quality)
@@ -155,7 +155,7 @@ def render_end_card(quality: str) -> Path:
 
     from scenes import end_card as module
 
-    out_dir = BUILD / "video" / "chapters" / quality
+    out_dir = work_dir(quality)
     clip = out_dir / "end_card.av.mp4"
     record = out_dir / "end_card.render.json"
     key = _sha((ROOT / "scenes" / "end_card.py").read_bytes(), *(p.read_bytes() for p in SCENE_CODE),
@@ -176,18 +176,18 @@ def render_end_card(quality: str) -> Path:
 # --- assembly -----------------------------------------------------------------------------------------------
 def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     """The course clip: narrated chapter with its own subtitles (.srt/.vtt beside it) and a chapter marker."""
-    ch, out_dir = rendered.chapter, rendered.chapter.video_dir(quality)
-    wav = out_dir / f"{ch.id}.narration.wav"
+    ch, out_dir, work = rendered.chapter, rendered.chapter.video_dir(quality), rendered.chapter.work_dir(quality)
+    wav = work / f"{ch.id}.narration.wav"
     total = duration(rendered.silent)
     audio = mix_timeline(rendered.timeline, rendered.segment_starts, total, AUDIO_CACHE)
     atomic_write_bytes(wav, audio.to_wav_bytes())
-    av = out_dir / f"{ch.id}.av.mp4"
+    av = work / f"{ch.id}.av.mp4"
     mux_audio(rendered.silent, wav, av)
     cues = sentence_cues(rendered.timeline, rendered.segment_starts)
     srt, vtt = out_dir / f"{ch.id}.srt", out_dir / f"{ch.id}.vtt"
     atomic_write_text(srt, to_srt(cues))
     atomic_write_text(vtt, to_vtt(cues))
-    meta = out_dir / f"{ch.id}.ffmetadata"
+    meta = work / f"{ch.id}.ffmetadata"
     title = f"{ch.number:02d} {rendered.timeline['title']}"
     write_ffmetadata(meta, title, [(0.0, duration(av), title)])
     clip = out_dir / f"{ch.id}.mp4"
@@ -200,7 +200,7 @@ def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: st
     """Concatenate the chapters' audio+video (and the credits) without re-encoding, then add all subtitles
     and chapter markers."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    avs = [c.with_name(c.name.replace(".mp4", ".av.mp4")) for _, c in clips]
+    avs = [r.chapter.work_dir(quality) / f"{r.chapter.id}.av.mp4" for r, _ in clips]
     end_card = render_end_card(quality)
     joined = out.with_name(out.stem + ".av.mp4")
     concat(avs + [end_card], joined)

@@ -45,6 +45,10 @@ from diffusion_journey.files import atomic_path, atomic_write_json
 from .loading import LoadedModel, _step_kwargs
 
 TRAJECTORY_VERSION = 1
+# The UNet sees the conditional and unconditional halves of a batch together, in slices of at most this
+# many images: on 2 CPU cores a slice of 16-32 runs ~25% faster per image than one forward of 96.
+UNET_SLICE = 32
+PRECISIONS = ("fp32", "bf16")
 
 # Sampler names -> (diffusers scheduler class name, config overrides).
 SCHEDULERS: dict[str, tuple[str, dict]] = {
@@ -293,6 +297,7 @@ def capture(
     init_latents: torch.Tensor | np.ndarray | None = None,
     start_step: int = 0,
     decode: bool = True,
+    precision: str = "fp32",
 ) -> Trajectory:
     """Sample one batch with per-sample prompt/seed/guidance and record the trajectory.
 
@@ -302,6 +307,9 @@ def capture(
     rescaled); [C,h,w] or [1,C,h,w] is broadcast to the batch. ``decode=False`` skips the VAE for the
     per-step frames of latent models (they are then empty, [S, B, 0, 0, 3]; the final image is always
     decoded).
+    ``precision="bf16"`` runs the UNet under bf16 autocast (about 2x faster on a CPU with AVX512-bf16;
+    see ``loading.bf16_is_fast``): for sweeps and evaluation. The default fp32 matches the diffusers
+    pipeline to 1e-3.
     """
     from diffusers.utils.torch_utils import randn_tensor
     from tqdm.auto import tqdm
@@ -312,6 +320,8 @@ def capture(
     scales = [float(s) for s in _broadcast("guidance_scales", guidance_scales, batch)]
     if capture_every < 1:
         raise ValueError("capture_every must be >= 1")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision '{precision}': one of {', '.join(PRECISIONS)}")
     device, dtype = model.device, model.dtype
 
     sched = make_scheduler(model, scheduler)
@@ -355,7 +365,7 @@ def capture(
             t = timesteps[i]
             alpha_bar = _alpha_bar(sched, t, i)  # before step(): it advances the scheduler's index
             inp = sched.scale_model_input(torch.cat([x, x]), t)
-            out = model.unet(inp, t, encoder_hidden_states=states, encoder_attention_mask=mask, return_dict=False)[0]
+            out = _denoise(model.unet, inp, t, states, mask, bf16=precision == "bf16")
             out_u, out_c = out.chunk(2)
             guided = out_u + s * (out_c - out_u)
             result = sched.step(guided, t, x, **step_kwargs, return_dict=True)
@@ -400,6 +410,7 @@ def capture(
         "image_size": list(model.image_size),
         "text_encoder": model.text_encoder_name,
         "dtype": str(dtype).replace("torch.", ""),
+        "precision": precision,
     }
     return Trajectory(
         settings=settings,
@@ -412,6 +423,17 @@ def capture(
         final=_np(x),
         final_image=final_image,
     )
+
+
+def _denoise(unet, inp: torch.Tensor, t, states: torch.Tensor, mask, bf16: bool) -> torch.Tensor:
+    """The UNet's output for ``inp``, in slices of UNET_SLICE images (each image is computed on its own)."""
+    outs = []
+    with torch.autocast(inp.device.type, dtype=torch.bfloat16, enabled=bf16):
+        for i in range(0, inp.shape[0], UNET_SLICE):
+            part = slice(i, i + UNET_SLICE)
+            outs.append(unet(inp[part], t, encoder_hidden_states=states[part],
+                             encoder_attention_mask=None if mask is None else mask[part], return_dict=False)[0])
+    return torch.cat(outs).to(inp.dtype)
 
 
 def _np(t: torch.Tensor) -> np.ndarray:

@@ -22,7 +22,9 @@ from tqdm import tqdm
 from diffusion_journey import BUILD
 from diffusion_journey.files import atomic_write_json
 
+from .capture import PRECISIONS
 from .embedded_model import DEFAULT_SAMPLING, EMBEDDED_DIR
+from .loading import bf16_is_fast
 from .model_card import write_model_card
 
 LABELS = ("subject", "background", "position", "size", "style")
@@ -116,13 +118,14 @@ def predict(model, images: np.ndarray) -> dict[str, torch.Tensor]:
     return {k: torch.cat([o[k] for o in outs]) for k in outs[0]}
 
 
-def generate(model, prompts, seeds, guidance, steps, scheduler, batch=64) -> np.ndarray:
+def generate(model, prompts, seeds, guidance, steps, scheduler, precision="fp32", batch=64) -> np.ndarray:
     from .capture import capture
 
     images = []
     for i in tqdm(range(0, len(prompts), batch), desc=f"sample s={guidance}", unit="batch"):
         traj = capture(model, prompts[i:i + batch], seeds=seeds[i:i + batch], guidance_scales=guidance,
-                       num_steps=steps, scheduler=scheduler, capture_every=steps, progress=False)
+                       num_steps=steps, scheduler=scheduler, capture_every=steps, progress=False,
+                       precision=precision)
         images.append(traj.final_images())
     return np.concatenate(images)
 
@@ -134,7 +137,8 @@ def mean_pairwise_distance(images: np.ndarray) -> float:
 
 
 def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance_scale"], 7.5), seeds_per_prompt=1,
-             steps=DEFAULT_SAMPLING["steps"], scheduler=DEFAULT_SAMPLING["scheduler"], judge_steps=1000, log=print):
+             steps=DEFAULT_SAMPLING["steps"], scheduler=DEFAULT_SAMPLING["scheduler"], judge_steps=1000,
+             precision="fp32", log=print):
     from .dataset import caption_for, load_sprites, spec_for_subject, subject_names
     from .loading import load_model
 
@@ -148,7 +152,7 @@ def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance
     seeds = list(range(len(prompts)))
     adherence, samples = {}, {}
     for s in scales:
-        images = generate(model, prompts, seeds, s, steps, scheduler)
+        images = generate(model, prompts, seeds, s, steps, scheduler, precision)
         pred = predict(judge, images)["subject"].argmax(1).numpy()
         adherence[str(s)] = float((pred == truth).mean())
         samples[s] = images
@@ -162,13 +166,14 @@ def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance
     for s in div_subjects:
         spec = spec_for_subject(sprites, s)
         for level, store in ((0, vague), (3, detailed)):
-            imgs = generate(model, [caption_for(spec, level)] * 8, list(range(100, 108)), default, steps, scheduler)
+            imgs = generate(model, [caption_for(spec, level)] * 8, list(range(100, 108)), default, steps, scheduler,
+                            precision)
             store.append(mean_pairwise_distance(imgs))
     result = {
         "model": model.name,
         "subjects": len(subjects),
         "prompts_per_scale": len(prompts),
-        "sampler": {"scheduler": scheduler, "steps": steps, "default_guidance": default},
+        "sampler": {"scheduler": scheduler, "steps": steps, "default_guidance": default, "precision": precision},
         "judge_accuracy": judge_acc,
         "adherence_top1": adherence,
         "guidance_gain": adherence[str(default)] / baseline if baseline else None,
@@ -205,10 +210,12 @@ def main(argv=None):
     p.add_argument("--seeds", type=int, default=1, help="seeds per subject prompt (default %(default)s)")
     p.add_argument("--steps", type=int, default=20, help="sampling steps (default %(default)s)")
     p.add_argument("--judge-steps", type=int, default=1000, help="training steps of the label classifier")
+    p.add_argument("--precision", choices=PRECISIONS, default="bf16" if bf16_is_fast() else "fp32",
+                   help="UNet precision while sampling (default: bf16 where this CPU runs it fast, else fp32)")
     p.add_argument("--out", type=Path, default=EMBEDDED_DIR, help="where eval.json and samples.png go")
     args = p.parse_args(argv)
     result, images, prompts = evaluate(args.model, seeds_per_prompt=args.seeds, steps=args.steps,
-                                       judge_steps=args.judge_steps)
+                                       judge_steps=args.judge_steps, precision=args.precision)
     atomic_write_json(args.out / "eval.json", result)
     contact_sheet(images[:64], prompts[:64], args.out / "samples.png")
     print(json.dumps(result, indent=2))

@@ -427,6 +427,16 @@ class PixelTextToImagePipeline(_DiffusionPipeline):
 # ------------------------------------------------------------------------------------------ helpers
 
 
+def bf16_is_fast(device: torch.device | str = "cpu") -> bool:
+    """True on a CUDA GPU and on CPUs with AVX512-bf16, where bf16 autocast about doubles UNet speed."""
+    if torch.device(device).type == "cuda":
+        return True
+    try:
+        return "avx512_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
 def _step_kwargs(scheduler, generator, eta: float) -> dict:
     """``eta``/``generator`` for scheduler.step, when it takes them (as diffusers pipelines pass them)."""
     params = set(inspect.signature(scheduler.step).parameters)

@@ -56,7 +56,9 @@ def write_model_card(folder: Path) -> Path:
             f"{ev['guidance_gain']:.2f}x" if ev.get("guidance_gain") else "- Guidance gain: n/a",
             f"- Diversity across 8 seeds (mean pairwise RMSE): vague {ev['diversity']['vague']:.3f}, "
             f"detailed {ev['diversity']['detailed']:.3f}, ratio {ev['diversity']['ratio']:.2f}x",
-            f"- Evaluation time: {ev['seconds'] / 60:.1f} min. Samples: `samples.png`.",
+            f"- Sampling: {ev['sampler']['scheduler'].upper()}, {ev['sampler']['steps']} steps, UNet in "
+            f"{ev['sampler'].get('precision', 'fp32')}. Evaluation time: {ev['seconds'] / 60:.1f} min. "
+            "Samples (default guidance): `samples.png`.",
         ]
     else:
         lines.append("Not evaluated yet: run `make eval`.")

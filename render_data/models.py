@@ -1,7 +1,8 @@
 """Which model the data comes from, and the facts about it that chapters state.
 
-The embedded default is the project's own small pixel-space model (``models/embedded``); its weights
-land with the model issue. Until then its planned geometry below is what the chapters describe.
+The embedded default is the project's own small pixel-space model (``models/embedded``, weights
+committed). Its hash covers only what defines the model (weights and configs), not its evaluation or
+card, so re-running ``make eval`` does not make every chapter's data stale.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import json
 from pathlib import Path
 
 from .embedded_model import EMBEDDED_DIR, RESOLUTION, UNET_CONFIG
+
+# Files beside the weights that describe the model but do not change what it computes.
+DESCRIPTIVE_FILES = {"eval.json", "training.json"}
 
 # The embedded model's image geometry as designed (pixel space, RGB).
 EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": RESOLUTION, "height": RESOLUTION,
@@ -29,7 +33,7 @@ def describe_model(spec: str = "embedded") -> dict:
         size = cfg["sample_size"]
         info.update(width=size, height=size, channels=cfg["in_channels"])
         for f in sorted(EMBEDDED_DIR.rglob("*")):
-            if f.is_file() and f.suffix in {".json", ".safetensors"}:
+            if f.is_file() and f.suffix in {".json", ".safetensors"} and f.name not in DESCRIPTIVE_FILES:
                 digest.update(f.name.encode())
                 digest.update(f.read_bytes())
     info["hash"] = digest.hexdigest()[:16]

@@ -3,6 +3,8 @@
 Resumable in chunks (a GPU machine gives at most 10 minutes a command): every run continues from
 build/train/checkpoint.pt when it exists, stops at --steps or after --minutes, saves the checkpoint
 (weights, EMA, optimizer, step, loss log) and exports the EMA weights to models/embedded.
+The checkpoint lives in build/ and does not travel with a clone; --init-from models/embedded starts
+from the committed weights instead (step count, time and loss log carry on; the optimizer starts afresh).
 
 Recipe: epsilon prediction on a cosine schedule, min-SNR-5 loss weighting (faster convergence), 10%
 caption dropout (so classifier-free guidance works), AdamW with warm-up, EMA of the weights.
@@ -49,6 +51,9 @@ def parse_args(argv=None):
     p.add_argument("--export", type=Path, default=EMBEDDED_DIR, help="where the EMA weights are saved")
     p.add_argument("--label", default="", help="free text for the model card (e.g. 'interim CPU model')")
     p.add_argument("--save-every", type=int, default=500)
+    p.add_argument("--init-from", type=Path, default=None, metavar="MODEL_DIR",
+                   help="with no checkpoint: start from an exported model (e.g. models/embedded) and carry on its "
+                        "step count, time and loss log")
     p.add_argument("--export-only", action="store_true",
                    help="export the checkpoint's EMA weights to --export and stop (no training, no checkpoint write)")
     return p.parse_args(argv)
@@ -60,7 +65,7 @@ def lr_at(step: int, args) -> float:
 
 def load_checkpoint(path: Path, unet, ema, opt, args):
     if not path.exists():
-        return 0, [], 0.0
+        return init_from_export(args.init_from, unet, ema, args) if args.init_from else (0, [], 0.0)
     state = torch.load(path, map_location="cpu", weights_only=False)
     if state["unet_config"] != UNET_CONFIG:
         raise SystemExit(f"error: {path} was trained with another UNet config; move it away to start afresh")
@@ -74,6 +79,30 @@ def load_checkpoint(path: Path, unet, ema, opt, args):
     return state["step"], state["log"], state.get("seconds", 0.0)
 
 
+def init_from_export(folder: Path, unet, ema, args):
+    """Start from exported (fp16, EMA) weights: both the trained and the EMA copy begin there."""
+    from safetensors.torch import load_file
+
+    files = sorted((folder / "unet").glob("*.safetensors"))
+    config = folder / "unet" / "config.json"
+    if not files or not config.exists():
+        raise SystemExit(f"error: --init-from {folder}: no unet/config.json + *.safetensors there")
+    saved = json.loads(config.read_text())
+    differs = sorted(k for k, v in UNET_CONFIG.items() if saved.get(k) != v)
+    if differs:
+        raise SystemExit(f"error: --init-from {folder}: its UNet differs from the recipe in {', '.join(differs)}")
+    state = {}
+    for f in files:
+        state.update(load_file(f))
+    unet.load_state_dict({k: v.float() for k, v in state.items()})
+    ema.load_state_dict(unet.state_dict())
+    info = json.loads((folder / "training.json").read_text()) if (folder / "training.json").exists() else {}
+    if not args.label and info.get("label"):
+        args.label = info["label"]
+    print(f"starting from {folder} (step {info.get('steps', 0)}); the optimizer starts afresh")
+    return int(info.get("steps", 0)), list(info.get("loss_log", [])), float(info.get("train_seconds", 0.0))
+
+
 def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds, args):
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -85,12 +114,12 @@ def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds, args):
 
 def main(argv=None):
     from .dataset import load_sprites, make_batch, sample_specs
-    from .loading import load_text_encoder
+    from .loading import bf16_is_fast, load_text_encoder
 
     args = parse_args(argv)
     torch.manual_seed(args.seed)
     device = torch.device(args.device)
-    use_bf16 = device.type == "cuda" or _cpu_has_bf16()  # AVX512-bf16 halves a CPU step
+    use_bf16 = bf16_is_fast(device)  # AVX512-bf16 halves a CPU step
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
@@ -165,13 +194,6 @@ def _training_info(args, step, log, seconds, device, unet) -> dict:
         "train_seconds": round(seconds, 1), "device": _hardware(device),
         "parameters": sum(p.numel() for p in unet.parameters()), "loss_log": log[-400:],
     }
-
-
-def _cpu_has_bf16() -> bool:
-    try:
-        return "avx512_bf16" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
 
 
 def _hardware(device: torch.device) -> str:

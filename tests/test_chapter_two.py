@@ -38,3 +38,20 @@ def test_trajectory_from_the_embedded_model(monkeypatch):
     facts = data.facts
     assert facts["run"]["steps"] == 6 and facts["xhat"]["error_first"] == int(round(error[0]))
     assert facts["xhat"]["noise_error"] > 0
+
+
+def test_model_hash_covers_weights_not_evaluation(monkeypatch, tmp_path):
+    import shutil
+
+    from render_data import models
+
+    copy = tmp_path / "embedded"
+    shutil.copytree(models.EMBEDDED_DIR, copy)
+    monkeypatch.setattr(models, "EMBEDDED_DIR", copy)
+    before = describe_model("embedded")["hash"]
+    (copy / "eval.json").write_text('{"seconds": 1}')  # re-running make eval
+    (copy / "README.md").write_text("card")
+    assert describe_model("embedded")["hash"] == before
+    weights = next((copy / "unet").glob("*.safetensors"))
+    weights.write_bytes(weights.read_bytes()[:-2] + b"\x00\x01")  # other weights: chapter data is stale
+    assert describe_model("embedded")["hash"] != before

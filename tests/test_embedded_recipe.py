@@ -29,3 +29,30 @@ def test_recipe_round_trip(tmp_path):
                    progress=False)
     images = traj.final_images()
     assert images.shape == (2, 64, 64, 3) and images.dtype == np.uint8
+
+
+def test_training_can_start_from_exported_weights(tmp_path):
+    import argparse
+    import copy
+
+    import pytest
+
+    from render_data.train import init_from_export
+
+    torch.manual_seed(0)
+    trained = build_unet()
+    save_embedded(trained, tmp_path, {"label": "interim", "steps": 7, "loss_log": [[5, 0.25]], "train_seconds": 3.0})
+    torch.manual_seed(1)
+    unet = build_unet()
+    ema = copy.deepcopy(unet)
+    args = argparse.Namespace(label="")
+    step, log, seconds = init_from_export(tmp_path, unet, ema, args)
+    assert (step, log, seconds, args.label) == (7, [[5, 0.25]], 3.0, "interim")
+    for name, value in trained.state_dict().items():  # the exported fp16 weights, in both copies
+        assert torch.equal(unet.state_dict()[name], value.half().float())
+        assert torch.equal(ema.state_dict()[name], value.half().float())
+
+    cfg = tmp_path / "unet" / "config.json"
+    cfg.write_text(cfg.read_text().replace('"norm_num_groups": 16', '"norm_num_groups": 8'))
+    with pytest.raises(SystemExit, match="norm_num_groups"):
+        init_from_export(tmp_path, unet, ema, args)

@@ -257,3 +257,22 @@ def test_branch_from_trunk(emb_model):
         capture(emb_model, "a dog", 0, 2.0, STEPS, progress=False, capture_every=3).state(1)
     with pytest.raises(ValueError):
         capture(emb_model, "a dog", 0, 2.0, STEPS, progress=False, start_step=2)
+
+
+def test_sliced_unet_and_bf16_precision(emb_model, monkeypatch):
+    from render_data import capture as capture_module
+
+    kwargs = dict(prompts=["a red apple", "a dog", "a smiling face"], seeds=[0, 1, 2], guidance_scales=[1.0, 3.0, 7.5],
+                  num_steps=STEPS, scheduler="ddim", progress=False)
+    whole = capture(emb_model, **kwargs)
+    monkeypatch.setattr(capture_module, "UNET_SLICE", 2)  # 6 UNet inputs in 3 slices: the same result
+    sliced = capture(emb_model, **kwargs)
+    for name in ("eps_cond", "eps_uncond", "final"):
+        assert np.abs(getattr(sliced, name) - getattr(whole, name)).max() < 1e-4, name  # float rounding only
+    fast = capture(emb_model, **kwargs, precision="bf16")
+    assert fast.settings["precision"] == "bf16" and whole.settings["precision"] == "fp32"
+    assert fast.eps_cond.dtype == np.float32
+    err = np.abs(fast.final_images(np.float32) - whole.final_images(np.float32))
+    assert 0 < err.mean() < 0.02  # bf16 rounding shows, but the images are the same pictures
+    with pytest.raises(ValueError, match="precision"):
+        capture(emb_model, **kwargs, precision="fp8")

@@ -22,7 +22,7 @@ def rendered(build_dir):
     out = build_dir / "full.mp4"
     main(["video", "-q", "l", "-o", str(out)])  # reuses the render above
     timeline = json.loads(CH.timeline_file.read_text())
-    render = json.loads((CH.video_dir("l") / f"{CH.id}.render.json").read_text())
+    render = json.loads((CH.work_dir("l") / f"{CH.id}.render.json").read_text())
     return CH.video_dir("l") / f"{CH.id}.mp4", out, timeline, render
 
 
@@ -58,6 +58,9 @@ def test_chapter_clip_streams_duration_subtitles_chapters(rendered, tmp_path):
     assert clip.with_suffix(".srt").read_text().count(" --> ") == n
     assert clip.with_suffix(".vtt").read_text().count(" --> ") == n
     assert [c["tags"]["title"] for c in info["chapters"]] == ["01 How many possible images?"]
+    # the course-clip folder holds the clips and their subtitles, no intermediates
+    assert {p.suffix for p in CH.video_dir("l").iterdir()} == {".mp4", ".srt", ".vtt"}
+    assert not list(CH.video_dir("l").glob("*.*.mp4"))
 
 
 def test_voice_is_audible_where_it_speaks(rendered):
@@ -87,7 +90,7 @@ def test_full_video_has_every_chapter_and_its_subtitles(rendered, tmp_path):
     titles = [c["tags"]["title"] for c in info["chapters"]]
     assert len(titles) == len(all_chapters()) + 1 and titles[-1] == "Credits"
     chapter_total = sum(float(probe(ch.video_dir("l") / f"{ch.id}.mp4")["format"]["duration"])
-                        for ch in all_chapters()) + float(probe(CH.video_dir("l") / "end_card.av.mp4")["format"]["duration"])
+                        for ch in all_chapters()) + float(probe(CH.work_dir("l") / "end_card.av.mp4")["format"]["duration"])
     assert abs(float(info["format"]["duration"]) - chapter_total) <= 0.5
     assert len(_embedded_subtitles(full, tmp_path)) >= len(timeline["sentences"])
     assert full.with_suffix(".srt").exists() and full.with_suffix(".vtt").exists()
