@@ -160,6 +160,17 @@ def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance
 
     default = DEFAULT_SAMPLING["guidance_scale"]
     baseline = max(adherence[str(1.0)], 1e-9) if str(1.0) in adherence else None
+    # Detailed prompts: does every attribute the caption names show up (subject, style, size, position,
+    # background), as the judge reads it? Chance level differs per attribute: stored beside.
+    specs = [spec_for_subject(sprites, s) for s in range(len(subjects))]
+    images = generate(model, [caption_for(spec, 3) for spec in specs], list(range(len(specs))), default, steps,
+                      scheduler, precision)
+    judged = predict(judge, images)
+    attributes = {k: float((judged[k].argmax(1).numpy() == np.array([getattr(sp, k) for sp in specs])).mean())
+                  for k in LABELS}
+    chance = {k: 1.0 / v.shape[1] for k, v in judged.items()}
+    log("detailed prompts, attribute top-1: " + ", ".join(f"{k} {v:.0%} (chance {chance[k]:.0%})"
+                                                         for k, v in attributes.items()))
     # Diversity: the same subjects, vague vs fully detailed, 8 seeds each.
     div_subjects = list(range(0, len(subjects), max(1, len(subjects) // 8)))[:8]
     vague, detailed = [], []
@@ -177,6 +188,8 @@ def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance
         "judge_accuracy": judge_acc,
         "adherence_top1": adherence,
         "guidance_gain": adherence[str(default)] / baseline if baseline else None,
+        "detailed_adherence": attributes,
+        "chance": chance,
         "diversity": {"vague": float(np.mean(vague)), "detailed": float(np.mean(detailed)),
                       "ratio": float(np.mean(vague) / max(np.mean(detailed), 1e-9))},
         "seconds": round(time.perf_counter() - started, 1),

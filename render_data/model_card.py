@@ -52,6 +52,7 @@ def write_model_card(folder: Path) -> Path:
             "|---|---|",
             *[f"| {s} | {a:.1%} |" for s, a in ev["adherence_top1"].items()],
             "",
+            *_detailed_rows(ev),
             f"- Guidance gain (default {ev['sampler']['default_guidance']} vs 1): "
             f"{ev['guidance_gain']:.2f}x" if ev.get("guidance_gain") else "- Guidance gain: n/a",
             f"- Diversity across 8 seeds (mean pairwise RMSE): vague {ev['diversity']['vague']:.3f}, "
@@ -67,6 +68,15 @@ def write_model_card(folder: Path) -> Path:
     path = folder / "README.md"
     atomic_write_text(path, "\n".join(lines))
     return path
+
+
+def _detailed_rows(ev: dict) -> list[str]:
+    """Attribute adherence for fully detailed prompts (evaluations from before it was measured have none)."""
+    if "detailed_adherence" not in ev:
+        return []
+    cells = ", ".join(f"{k} {v:.0%} (chance {ev['chance'][k]:.0%})" for k, v in ev["detailed_adherence"].items())
+    return [f"- Detailed prompts ({ev['subjects']}, e.g. \"a medium cartoon snail in the centre on a red "
+            f"background\"), attribute top-1 at the default guidance: {cells}.", ""]
 
 
 def _read(path: Path) -> dict:

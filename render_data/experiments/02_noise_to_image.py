@@ -11,7 +11,7 @@ from render_data.loading import load_model
 
 CONFIG = {
     "model": "embedded",
-    "prompt": "a large flat strawberry in the centre on a white background",
+    "prompt": "a strawberry",  # the interim model follows subjects, not yet position or background (see its card)
     "seed": 7,
     "steps": 30,
     "guidance_scale": 4.0,
