@@ -172,7 +172,7 @@ def main(argv=None):
                 pe.lerp_(p, 1 - decay)
         step += 1
         running.append(loss.item())
-        if step % 50 == 0:
+        if len(running) == 50:  # a full 50 steps of this run (a resumed run does not start on a multiple of 50)
             log.append([step, float(np.mean(running))])
             running.clear()
             bar.set_postfix(loss=f"{log[-1][1]:.4f}")
