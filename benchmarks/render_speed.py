@@ -14,7 +14,7 @@ import time
 os.environ.setdefault("DIFFUSION_JOURNEY_BUILD", tempfile.mkdtemp(prefix="dj-bench-"))
 
 from diffusion_journey import pipeline  # noqa: E402
-from diffusion_journey.chapters import get_chapter  # noqa: E402
+from journey_base.chapters import get_chapter  # noqa: E402
 from diffusion_journey.config import QUALITIES  # noqa: E402
 
 

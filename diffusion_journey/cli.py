@@ -6,10 +6,10 @@ import argparse
 import sys
 import time
 
-from . import ROOT
-from .chapters import UnknownChapterError, all_chapters, select
+from journey_base.paths import ROOT
+from journey_base.chapters import UnknownChapterError, all_chapters, select
 from .config import QUALITIES, ConfigError, load_config
-from .files import shown
+from journey_base.files import shown
 from .media import MediaError
 from .narration import NarrationError, parse_file
 from .tools import MissingToolError

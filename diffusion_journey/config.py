@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-from . import ROOT
+from journey_base.paths import ROOT
 
 QUALITIES = {  # make/CLI letter -> manim quality name, label
     "l": ("low_quality", "480p15"),

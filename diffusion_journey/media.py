@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ffmpeg
 
-from .files import atomic_path, atomic_write_text
+from journey_base.files import atomic_path, atomic_write_text
 from .tools import require_tool
 
 

@@ -7,7 +7,6 @@ Each stage skips work whose inputs have not changed (hash files beside its outpu
 
 from __future__ import annotations
 
-import hashlib
 import importlib.metadata
 import inspect
 import json
@@ -19,10 +18,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import BUILD, ROOT
-from .chapters import Chapter, load_module, work_dir
+from journey_base.paths import BUILD, ROOT
+from journey_base.chapters import Chapter, load_module, work_dir
 from .config import QUALITIES, load_config
-from .files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
+from journey_base.files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
+from journey_base.freshness import read_record, stage_key, write_record
+from render_data.artifacts import DATA_DIR, build_chapter_data
+from journey_base.credits import CREDITS_FILE
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
 from .narration import Plan, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
@@ -30,20 +32,11 @@ from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
 
 AUDIO_CACHE = BUILD / "audio" / "cache"
-SCENE_CODE = [ROOT / "scenes" / "house_style.py", ROOT / "scenes" / "voiced.py"]
-
-
-def _sha(*chunks: bytes) -> str:
-    h = hashlib.sha256()
-    for c in chunks:
-        h.update(c)
-    return h.hexdigest()[:16]
+END_CARD = ROOT / "scenes" / "end_card.py"
 
 
 # --- data -------------------------------------------------------------------------------------------
 def make_data(chapter: Chapter, force: bool = False):
-    from render_data.artifacts import build_chapter_data
-
     started = time.perf_counter()
     data, rebuilt = build_chapter_data(chapter, force=force)
     state = f"computed in {time.perf_counter() - started:.1f}s" if rebuilt else "up to date"
@@ -77,10 +70,7 @@ def voice_chapter(chapter: Chapter, facts: dict, engine=None) -> dict:
     with tqdm(total=n_clips, desc=f"[voice] {chapter.id}", unit="clip", leave=False) as bar:
         timeline = voice_plan(the_plan, cache, config["voice"]["pauses"], progress=bar)
     timeline["chapter"] = chapter.id
-    old = chapter.timeline_file.read_text() if chapter.timeline_file.exists() else None
-    new = json.dumps(timeline, indent=2, sort_keys=True) + "\n"
-    if new != old:  # an unchanged timeline keeps its file (and so the rendered scene stays fresh)
-        atomic_write_text(chapter.timeline_file, new)
+    atomic_write_json(chapter.timeline_file, timeline)
     print(f"[voice] {chapter.id}: {len(timeline['sentences'])} sentences, {timeline['length']:.1f}s "
           f"({engine.name})")
     return timeline
@@ -97,13 +87,10 @@ class RenderedChapter:
 
 
 def render_key(chapter: Chapter, quality: str) -> str:
-    from render_data.artifacts import DATA_DIR
-
+    """The scene module and every project module it imports, its data, its voiced timeline, the quality."""
     manifest = json.loads((DATA_DIR / chapter.id / "manifest.json").read_text())
-    parts = [chapter.scene_file.read_bytes(), *(p.read_bytes() for p in SCENE_CODE),
-             json.dumps(manifest["files"], sort_keys=True).encode(), chapter.timeline_file.read_bytes(),
-             quality.encode(), importlib.metadata.version("manim").encode()]
-    return _sha(*parts)
+    return stage_key(code=[chapter.scene_file], data=manifest["files"], timeline=chapter.timeline_file,
+                     quality=quality, manim=importlib.metadata.version("manim"))
 
 
 def _manim_settings(quality: str, output_file: str, progress: str = "display") -> dict:
@@ -121,11 +108,10 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     record = out_dir / f"{chapter.id}.render.json"
     key = render_key(chapter, quality)
     timeline = json.loads(chapter.timeline_file.read_text())
-    if not force and record.exists() and silent.exists():
-        info = json.loads(record.read_text())
-        if info.get("key") == key:
-            print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
-            return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
+    info = None if force else read_record(record, key, outputs=[silent])
+    if info:
+        print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
+        return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
 
     # Manim shells out to these; say which package is missing before it fails deep inside a render.
     for tool, package in (("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("ffmpeg", "ffmpeg")):
@@ -144,8 +130,7 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     seconds = time.perf_counter() - started
     print(f"[scene] {chapter.id}: {total:.1f}s of video in {seconds:.1f}s "
           f"({seconds / max(total, 1e-6):.2f} render-s per video-s)")
-    atomic_write_json(record, {"key": key, "segment_starts": starts, "duration": total,
-                               "render_seconds": round(seconds, 2)})
+    write_record(record, key, segment_starts=starts, duration=total, render_seconds=round(seconds, 2))
     return RenderedChapter(chapter, silent, starts, total, timeline)
 
 
@@ -158,9 +143,9 @@ def render_end_card(quality: str) -> Path:
     out_dir = work_dir(quality)
     clip = out_dir / "end_card.av.mp4"
     record = out_dir / "end_card.render.json"
-    key = _sha((ROOT / "scenes" / "end_card.py").read_bytes(), *(p.read_bytes() for p in SCENE_CODE),
-               json.dumps(module.CREDITS, sort_keys=True).encode(), quality.encode())
-    if clip.exists() and record.exists() and json.loads(record.read_text()).get("key") == key:
+    key = stage_key(code=[END_CARD], credits=CREDITS_FILE, quality=quality,
+                    manim=importlib.metadata.version("manim"))
+    if read_record(record, key, outputs=[clip]):
         return clip
     with tempconfig(_manim_settings(quality, "end_card", progress="none")):
         scene = module.EndCard()
@@ -169,7 +154,7 @@ def render_end_card(quality: str) -> Path:
     wav = out_dir / "end_card.silence.wav"
     atomic_write_bytes(wav, Audio(np.zeros(int(total * 22050) + 1, np.int16), 22050).to_wav_bytes())
     mux_audio(silent, wav, clip)
-    atomic_write_json(record, {"key": key, "duration": total})
+    write_record(record, key, duration=total)
     return clip
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .files import atomic_write_bytes
+from journey_base.files import atomic_write_bytes
 from .tools import require_tool
 
 

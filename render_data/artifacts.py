@@ -3,13 +3,11 @@
 Layout of ``build/data/<chapter>/``:
   facts.json      named figures (read by the scene and the narration's ``{group.name}`` placeholders)
   <name>.npy      compact arrays (uint8 frames, fp16 tensors)
-  manifest.json   config, config/code/model hashes, file hashes: a change to any of them rebuilds
+  manifest.json   config, model, the stage key (journey_base.freshness) and file hashes: stale when any changes
 """
 
 from __future__ import annotations
 
-import ast
-import hashlib
 import json
 import os
 import shutil
@@ -19,14 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from diffusion_journey import BUILD, ROOT
-from diffusion_journey.chapters import Chapter, load_module
-from diffusion_journey.files import atomic_write_json, shown
+from journey_base.chapters import Chapter, load_module
+from journey_base.files import atomic_write_json, shown
+from journey_base.freshness import sha, stage_key
+from journey_base.paths import BUILD
 
 from .models import describe_model
 
 DATA_DIR = BUILD / "data"
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 
 
 class DataMissingError(FileNotFoundError):
@@ -71,34 +70,6 @@ class ChapterData:
         return np.load(self.folder / f"{name}.npy", allow_pickle=False)
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()[:16]
-
-
-def code_hash(chapter: Chapter) -> str:
-    """The experiment, this module, and the render_data modules the experiment imports (transitively)."""
-    package = ROOT / "render_data"
-    seen: set[Path] = set()
-    todo = [chapter.experiment_file.resolve()]
-    while todo:
-        path = todo.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            names = []
-            if isinstance(node, ast.ImportFrom) and node.module and node.level:  # from .x import y
-                names = [node.module]
-            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("render_data"):
-                sub = node.module.removeprefix("render_data").lstrip(".")
-                names = [sub] if sub else [a.name for a in node.names]  # from render_data import x
-            elif isinstance(node, ast.Import):
-                names = [a.name.removeprefix("render_data.") for a in node.names if a.name.startswith("render_data.")]
-            todo += [f for n in names if (f := package / (n.replace(".", "/") + ".py")).exists()]
-    parts = seen | {Path(__file__).resolve()}
-    return _sha(b"".join(p.name.encode() + p.read_bytes() for p in sorted(parts)))
-
-
 def expected_manifest(chapter: Chapter, experiment) -> dict:
     config = getattr(experiment, "CONFIG", {})
     model = describe_model(config.get("model", "embedded")) if getattr(experiment, "USES_MODEL", True) else None
@@ -106,9 +77,9 @@ def expected_manifest(chapter: Chapter, experiment) -> dict:
         "version": MANIFEST_VERSION,
         "chapter": chapter.id,
         "config": config,
-        "config_hash": _sha(json.dumps(config, sort_keys=True).encode()),
-        "code_hash": code_hash(chapter),
         "model": model,
+        # The experiment, this module and every project module they import, with the config and model.
+        "key": stage_key(code=[chapter.experiment_file, Path(__file__)], config=config, model=model),
     }
 
 
@@ -117,12 +88,12 @@ def is_fresh(folder: Path, expected: dict) -> bool:
         manifest = json.loads((folder / "manifest.json").read_text())
     except (FileNotFoundError, json.JSONDecodeError):
         return False
-    keys = ("version", "config_hash", "code_hash", "model")
+    keys = ("version", "key")
     if any(manifest.get(k) != expected[k] for k in keys):
         return False
     for name, digest in manifest.get("files", {}).items():
         path = folder / name
-        if not path.exists() or _sha(path.read_bytes()) != digest:
+        if not path.exists() or sha(path.read_bytes()) != digest:
             return False
     return True
 
@@ -142,7 +113,7 @@ def build_chapter_data(chapter: Chapter, force: bool = False, log=print) -> tupl
         writer = ArtifactWriter(tmp)
         experiment.run(writer, expected["config"], expected["model"])
         atomic_write_json(tmp / "facts.json", writer.facts)
-        files = {p.name: _sha(p.read_bytes()) for p in sorted(tmp.iterdir()) if p.is_file()}
+        files = {p.name: sha(p.read_bytes()) for p in sorted(tmp.iterdir()) if p.is_file()}
         manifest = dict(expected, files=files, seconds=round(time.perf_counter() - started, 3),
                         created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         atomic_write_json(tmp / "manifest.json", manifest)

@@ -40,7 +40,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
-from diffusion_journey.files import atomic_path, atomic_write_json
+from journey_base.files import atomic_path, atomic_write_json
 
 from .loading import LoadedModel, _step_kwargs
 

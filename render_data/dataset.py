@@ -35,8 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
-from diffusion_journey import BUILD, ROOT
-from diffusion_journey.files import atomic_path
+from journey_base.paths import BUILD, ROOT
+from journey_base.credits import load_credits
+from journey_base.files import atomic_path
 
 DATASET_VERSION = 1
 IMAGE_SIZE = 64  # composed images are IMAGE_SIZE x IMAGE_SIZE RGB
@@ -70,42 +71,8 @@ STYLES = [
     {"id": "twemoji", "words": "flat", "source": "twemoji"},
 ]
 
-# Every source's licence and credit: printed by the README, the model card and the video's end card.
-CREDITS = [
-    {
-        "name": "Noto Emoji", "style": "cartoon", "package": "emoji-datasource-google", "version": "16.0.0",
-        "files": "img/google/64/*.png (64x64 PNG)", "licence": "Apache-2.0",
-        "credit": "Noto Emoji artwork © Google LLC (googlefonts/noto-emoji v2.048), Apache License 2.0, "
-                  "via emoji-datasource-google 16.0.0",
-        "url": "https://github.com/googlefonts/noto-emoji",
-        "changes": "cropped, resized to 48 px and composited onto coloured backgrounds",
-    },
-    {
-        "name": "Fluent Emoji 3D", "style": "glossy 3d", "package": "@lobehub/fluent-emoji-3d", "version": "1.1.0",
-        "files": "assets/*.webp (256x256 WebP)", "licence": "MIT",
-        "credit": "Fluent Emoji © Microsoft Corporation (microsoft/fluentui-emoji, MIT), 3D set as packaged "
-                  "by LobeHub in @lobehub/fluent-emoji-3d 1.1.0 (MIT)",
-        "url": "https://github.com/microsoft/fluentui-emoji",
-        "changes": "cropped, resized to 48 px and composited onto coloured backgrounds",
-    },
-    {
-        "name": "Twemoji", "style": "flat", "package": "emoji-datasource-twitter", "version": "16.0.0",
-        "files": "img/twitter/64/*.png (64x64 PNG)", "licence": "CC-BY-4.0",
-        "credit": "Twemoji graphics © Twitter, Inc. and other contributors (jdecked/twemoji v16.0.1), "
-                  "licensed under CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/), "
-                  "via emoji-datasource-twitter 16.0.0",
-        "url": "https://github.com/jdecked/twemoji",
-        "changes": "cropped, resized to 48 px and composited onto coloured backgrounds",
-    },
-    {
-        "name": "emoji-data", "style": None, "package": "emoji-datasource-google", "version": "16.0.0",
-        "files": "emoji.json (names, code points, categories; no artwork)", "licence": "MIT",
-        "credit": "emoji-data © 2013 Cal Henderson (iamcal/emoji-data), MIT",
-        "url": "https://github.com/iamcal/emoji-data",
-        "changes": "used to check code points and image availability",
-    },
-]
-LICENCES = CREDITS
+# Every source's licence and credit lives in credits.toml (the end card and model card read it too).
+CREDITS = load_credits()["artwork"]
 
 # --------------------------------------------------------------------------------------------------
 # Subjects: (caption noun, category, code = image file stem in every package). Nouns never contain a

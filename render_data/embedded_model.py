@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from diffusion_journey import ROOT
+from journey_base.paths import ROOT
 
 EMBEDDED_DIR = ROOT / "models" / "embedded"
 RESOLUTION = 64

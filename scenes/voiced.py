@@ -15,7 +15,7 @@ from pathlib import Path
 
 from manim import Scene
 
-from diffusion_journey.chapters import Chapter
+from journey_base.chapters import Chapter
 from render_data.artifacts import ChapterData
 
 from .house_style import BACKGROUND, use_house_tex

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from diffusion_journey.chapters import get_chapter, load_module
+from journey_base.chapters import get_chapter, load_module
 from render_data.artifacts import build_chapter_data
 from render_data.models import describe_model
 

@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from diffusion_journey import ROOT, chapters
+from journey_base import chapters
+from journey_base.paths import ROOT
 from diffusion_journey.cli import main
 
 

@@ -3,7 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from diffusion_journey.chapters import get_chapter, load_module
+from journey_base.chapters import get_chapter, load_module
+from journey_base.paths import ROOT
 from render_data import artifacts
 from render_data.artifacts import ChapterData, DataMissingError, build_chapter_data
 
@@ -24,7 +25,7 @@ def test_chapter_one_data_is_computed_then_reused():
     assert frames.dtype == np.uint8 and frames.shape == (90, 64, 64, 3)
     assert 120 < frames.mean() < 135  # uniform noise over 0..255
     manifest = data.manifest
-    assert {"config", "config_hash", "code_hash", "model", "files"} <= manifest.keys()
+    assert {"config", "key", "model", "files"} <= manifest.keys()
     assert manifest["model"]["name"] and manifest["files"]["noise_frames.npy"]
 
     again, rebuilt = build_chapter_data(CH)
@@ -71,22 +72,26 @@ def test_facts_are_plain_json():
     json.dumps(data.facts)  # no numpy scalars leak into facts.json
 
 
-def test_code_hash_follows_the_experiments_imports(monkeypatch, tmp_path):
-    # Chapter 1's experiment imports render_data.counting (which imports nothing else from the package).
-    h = artifacts.code_hash(CH)
-    original = artifacts.ROOT / "render_data" / "counting.py"
+def _key() -> str:
+    return artifacts.expected_manifest(CH, _experiment())["key"]
+
+
+def test_stage_key_follows_the_experiments_imports():
+    # Chapter 1's experiment imports render_data.counting: touching it makes the data stale.
+    h = _key()
+    original = ROOT / "render_data" / "counting.py"
     text = original.read_text()
     try:
         original.write_text(text + "\n# touched\n")
-        assert artifacts.code_hash(CH) != h
+        assert _key() != h
     finally:
         original.write_text(text)
-    assert artifacts.code_hash(CH) == h
-    # an unrelated data-stage module does not make chapter 1 stale
-    unrelated = artifacts.ROOT / "render_data" / "train.py"
+    assert _key() == h
+    # a module nothing in the chain imports (the narration parser, a layer above) does not
+    unrelated = ROOT / "diffusion_journey" / "narration.py"
     text = unrelated.read_text()
     try:
         unrelated.write_text(text + "\n# touched\n")
-        assert artifacts.code_hash(CH) == h
+        assert _key() == h
     finally:
         unrelated.write_text(text)

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from diffusion_journey import BUILD, ROOT
+from journey_base.paths import BUILD, ROOT
 from render_data import dataset as ds
 
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from diffusion_journey.chapters import all_chapters
+from journey_base.chapters import all_chapters
 from diffusion_journey.narration import NarrationError, format_fact, parse, parse_file, plan
 
 FACTS = {"space": {"exponent": 29592, "name": "tiny model", "ratio": 0.125}}

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from diffusion_journey.chapters import all_chapters, get_chapter
+from journey_base.chapters import all_chapters, get_chapter
 from diffusion_journey.cli import main
 from diffusion_journey.media import probe
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from . import BUILD, ROOT
+from .paths import BUILD, ROOT
 
 NARRATION_DIR = ROOT / "narration"
 SCENES_DIR = ROOT / "scenes"

@@ -42,7 +42,7 @@ def atomic_write_json(path: Path, obj) -> None:
 
 def shown(path: Path) -> str:
     """A path as a user would type it: relative to the project when inside it."""
-    from . import ROOT
+    from .paths import ROOT
 
     try:
         return str(Path(path).resolve().relative_to(ROOT))
