@@ -4,7 +4,7 @@ VENV  := .venv
 PY    := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 CLI   := $(PY) -m diffusion_journey
-Q     ?= l
+Q     ?=
 CH    ?=
 
 .PHONY: video test bench scene data voice check list dataset train eval setup system clean help
@@ -25,7 +25,7 @@ bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h") and deno
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
 	@test -n "$(CH)" || { echo "usage: make scene CH=<chapter id or number> [Q=l|m|h]"; $(CLI) list; exit 2; }
-	$(CLI) scene $(CH) -q $(Q)
+	$(CLI) scene $(CH) $(if $(Q),-q $(Q))
 
 data: setup  ## compute chapter data into build/data (fresh data is reused)
 	$(CLI) data $(CH)
@@ -33,8 +33,8 @@ data: setup  ## compute chapter data into build/data (fresh data is reused)
 voice: setup  ## voice the narration into build/audio
 	$(CLI) voice $(CH)
 
-check: setup  ## validate the narration scripts
-	$(CLI) check $(CH)
+check: setup  ## check every chapter's narration and scene against its data, and its layout
+	$(CLI) check --layout $(CH)
 
 dataset: setup  ## build the emoji sprites (npm packages) + a preview contact sheet
 	$(PY) -m render_data.dataset --preview 36

@@ -6,10 +6,13 @@ import argparse
 import sys
 import time
 
-from journey_base.paths import ROOT
 from journey_base.chapters import UnknownChapterError, all_chapters, select
+from journey_base.paths import ROOT
+from scenes.beats import SceneDataError
+from scenes.layout import LayoutError
+
+from . import pipeline
 from .config import QUALITIES, ConfigError, load_config
-from journey_base.files import shown
 from .media import MediaError
 from .narration import NarrationError, parse_file
 from .tools import MissingToolError
@@ -34,12 +37,12 @@ def _quality_arg(p, default):
                    help="l = 480p15 preview, m = 720p30, h = 1080p60 (default: %(default)s)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    default_q = "m"
-    try:
-        default_q = load_config()["video"]["quality"]
-    except (ConfigError, KeyError):
-        pass
+def _layout_arg(p):
+    p.add_argument("--no-layout-check", dest="layout_check", action="store_false",
+                   help="render a draft even if text overlaps or leaves the frame (problems are still recorded)")
+
+
+def build_parser(config: dict) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diffusion-journey", description="Turn real diffusion runs into a narrated explainer video.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,8 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("list", help="list the chapters and their titles")
 
-    p = sub.add_parser("check", help="validate narration scripts against the data and the scenes' cues")
+    p = sub.add_parser("check", help="check every chapter: narration and scene against the data (all problems "
+                                     "listed); --layout also runs each scene's layout check without rendering")
     _chapters_arg(p)
+    p.add_argument("--layout", action="store_true", help="also run the layout check (a fast pass, no frames drawn)")
 
     p = sub.add_parser("data", help="compute chapter data into build/data (reuses fresh artifacts)")
     _chapters_arg(p)
@@ -59,19 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("scene", help="render one chapter, voiced and subtitled (a preview or a course clip)")
     p.add_argument("chapter", metavar="CHAPTER", help="chapter id or number, e.g. 01_possible_images or 01")
-    _quality_arg(p, "l")
+    _quality_arg(p, config["preview"]["quality"])
     p.add_argument("--force", action="store_true", help="re-render even if fresh")
+    _layout_arg(p)
 
     p = sub.add_parser("video", help="build the whole narrated video with subtitles and chapter markers")
-    _quality_arg(p, default_q)
+    _quality_arg(p, config["video"]["quality"])
+    _layout_arg(p)
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
     return parser
 
 
 def run(args) -> None:
-    from . import pipeline
-
     if args.command == "list":
         for ch in all_chapters():
             print(f"{ch.id:28s} {parse_file(ch.narration).title}")
@@ -81,11 +86,21 @@ def run(args) -> None:
             pipeline.make_data(ch, force=args.force)
         return
     if args.command == "check":
+        failed = 0
         for ch in select(args.chapters):
-            data = pipeline.make_data(ch)
-            p = pipeline.narration_plan(ch, data.facts)
-            print(f"[check] {shown(ch.narration)}: ok ({len(p.sentences)} sentences, "
-                  f"{len(p.segments) - 1} cues)")
+            problems = pipeline.check_chapter(ch)
+            if args.layout and not problems:
+                try:
+                    for beat_name, seconds in pipeline.layout_check(ch).still_holds:
+                        print(f"[check] {ch.id}: note: beat '{beat_name}' holds a still picture for {seconds:.1f}s")
+                except LayoutError as exc:
+                    problems.append(str(exc))
+            failed += bool(problems)
+            print(f"[check] {ch.id}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
+            for problem in problems:
+                print(f"  {problem}", file=sys.stderr)
+        if failed:
+            raise CheckFailed(f"{failed} chapter(s) failed the check")
         return
     if args.command == "voice":
         for ch in select(args.chapters):
@@ -94,7 +109,7 @@ def run(args) -> None:
     if args.command == "scene":
         (ch,) = select([args.chapter])
         pipeline.voice_chapter(ch, pipeline.make_data(ch).facts)
-        rendered = pipeline.render_scene(ch, args.quality, force=args.force)
+        rendered = pipeline.render_scene(ch, args.quality, force=args.force, layout_check=args.layout_check)
         clip = pipeline.chapter_clip(rendered, args.quality)
         print(f"done: {clip}")
         return
@@ -104,7 +119,7 @@ def run(args) -> None:
         clips = []
         for ch in chapters:
             pipeline.voice_chapter(ch, pipeline.make_data(ch).facts)
-            rendered = pipeline.render_scene(ch, args.quality)
+            rendered = pipeline.render_scene(ch, args.quality, layout_check=args.layout_check)
             clips.append((rendered, pipeline.chapter_clip(rendered, args.quality)))
         out = ROOT / (args.output or load_config()["video"]["output"])
         pipeline.full_video(clips, out, args.quality)
@@ -112,12 +127,16 @@ def run(args) -> None:
         return
 
 
+class CheckFailed(RuntimeError):
+    pass
+
+
 def main(argv: list[str] | None = None) -> None:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser(load_config()).parse_args(argv)
         run(args)
     except (NarrationError, UnknownChapterError, MissingToolError, ConfigError, MediaError, VoiceError,
-            FileNotFoundError, RuntimeError) as exc:
+            FileNotFoundError, RuntimeError, LayoutError, SceneDataError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -2,7 +2,7 @@
 
     narration + config -> render_data artifacts -> voiced timeline -> Manim scene -> assembled video
 
-Each stage skips work whose inputs have not changed (hash files beside its outputs).
+Each stage skips work whose inputs have not changed: journey_base.freshness keys over its code and inputs.
 """
 
 from __future__ import annotations
@@ -16,17 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from manim import tempconfig
 from tqdm import tqdm
 
-from journey_base.paths import BUILD, ROOT
 from journey_base.chapters import Chapter, load_module, work_dir
-from .config import QUALITIES, load_config
+from journey_base.credits import CREDITS_FILE
 from journey_base.files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
 from journey_base.freshness import read_record, stage_key, write_record
+from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
-from journey_base.credits import CREDITS_FILE
+from scenes.beats import ChapterScene
+from scenes.contract import missing_reads
+
+from .config import QUALITIES, load_config
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
-from .narration import Plan, parse_file, plan
+from .narration import NarrationError, Plan, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
 from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
@@ -45,20 +49,31 @@ def make_data(chapter: Chapter, force: bool = False):
 
 
 # --- narration ----------------------------------------------------------------------------------------
-def scene_class(chapter: Chapter):
-    from scenes.voiced import VoicedScene
-
+def scene_class(chapter: Chapter) -> type[ChapterScene]:
     module = load_module(chapter.scene_file, f"scenes.ch{chapter.id}")
     found = [obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, VoicedScene) and obj.__module__ == module.__name__]
+             if inspect.isclass(obj) and issubclass(obj, ChapterScene) and obj.__module__ == module.__name__]
     if len(found) != 1:
-        raise RuntimeError(f"{chapter.scene_file}: expected exactly one VoicedScene subclass, found {len(found)}")
+        raise RuntimeError(f"{chapter.scene_file}: expected exactly one ChapterScene subclass, found {len(found)}")
     return found[0]
 
 
 def narration_plan(chapter: Chapter, facts: dict) -> Plan:
-    """Parse and fill in the script, checking its cues against the ones the scene waits on."""
-    return plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues)
+    """Parse and fill in the script, checking its cues against the scene's beats."""
+    return plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues())
+
+
+def check_chapter(chapter: Chapter) -> list[str]:
+    """Both contracts of a chapter: narration <-> data (placeholders, cues) and scene <-> data (facts, arrays)."""
+    data = make_data(chapter)
+    problems = []
+    try:
+        narration_plan(chapter, data.facts)
+    except NarrationError as exc:
+        problems.append(str(exc))
+    arrays = {name.removesuffix(".npy") for name in data.manifest.get("files", {}) if name.endswith(".npy")}
+    problems += missing_reads(chapter.scene_file, data.facts, arrays)
+    return problems
 
 
 def voice_chapter(chapter: Chapter, facts: dict, engine=None) -> dict:
@@ -86,11 +101,11 @@ class RenderedChapter:
     timeline: dict
 
 
-def render_key(chapter: Chapter, quality: str) -> str:
+def render_key(chapter: Chapter, quality: str, layout_check: bool = True) -> str:
     """The scene module and every project module it imports, its data, its voiced timeline, the quality."""
     manifest = json.loads((DATA_DIR / chapter.id / "manifest.json").read_text())
     return stage_key(code=[chapter.scene_file], data=manifest["files"], timeline=chapter.timeline_file,
-                     quality=quality, manim=importlib.metadata.version("manim"))
+                     quality=quality, manim=importlib.metadata.version("manim"), layout_check=layout_check)
 
 
 def _manim_settings(quality: str, output_file: str, progress: str = "display") -> dict:
@@ -100,13 +115,13 @@ def _manim_settings(quality: str, output_file: str, progress: str = "display") -
             "write_to_movie": True, "save_last_frame": False, "preview": False}
 
 
-def render_scene(chapter: Chapter, quality: str, force: bool = False) -> RenderedChapter:
-    from manim import tempconfig
-
+def render_scene(chapter: Chapter, quality: str, force: bool = False, layout_check: bool = True) -> RenderedChapter:
+    """Render the chapter in step with its voice. The layout check runs throughout (off for drafts); what it
+    found, and any long still holds, are written beside the render for ``make review``."""
     out_dir = chapter.work_dir(quality)
     silent = out_dir / f"{chapter.id}.silent.mp4"
     record = out_dir / f"{chapter.id}.render.json"
-    key = render_key(chapter, quality)
+    key = render_key(chapter, quality, layout_check)
     timeline = json.loads(chapter.timeline_file.read_text())
     info = None if force else read_record(record, key, outputs=[silent])
     if info:
@@ -121,10 +136,13 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     started = time.perf_counter()
     print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: rendering {cls.__name__} ...")
     with tempconfig(settings):
-        scene = cls()
+        scene = cls(layout_check=layout_check)
         scene.render()
         produced = Path(scene.renderer.file_writer.movie_file_path)
         starts, total = list(scene.segment_starts), float(scene.renderer.time)
+    atomic_write_json(out_dir / f"{chapter.id}.layout.json", {
+        "chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
+        "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds]})
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.move(produced, silent)
     seconds = time.perf_counter() - started
@@ -134,10 +152,31 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False) -> Rendere
     return RenderedChapter(chapter, silent, starts, total, timeline)
 
 
+def layout_check(chapter: Chapter) -> ChapterScene:
+    """Run the chapter's scene without drawing a frame (each animation jumps to its end) on a timeline
+    estimated from the script, with the layout check on. Raises LayoutError; returns the scene that ran
+    (its ``still_holds``, ``segment_starts``, ``timeline``)."""
+    data = make_data(chapter)
+    timeline = estimated_timeline(narration_plan(chapter, data.facts), load_config()["voice"]["pauses"])
+    with tempconfig({"dry_run": True, "quality": QUALITIES["l"][0], "media_dir": str(BUILD / "media"),
+                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):
+        scene = scene_class(chapter)(timeline=timeline, skip_animations=True)
+        scene.render()
+    return scene
+
+
+def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:
+    """A timeline with each clip's length guessed from its words (no voice needed): for the layout check."""
+    segments = []
+    for seg in the_plan.segments:
+        t = sum(len(c.text.split()) / words_per_second + float(pauses[c.pause_after]) for c in seg.clips)
+        segments.append({"cue": seg.cue, "duration": round(t, 3), "clips": []})
+    return {"title": the_plan.title, "segments": segments, "sentences": the_plan.sentences,
+            "length": sum(s["duration"] for s in segments)}
+
+
 def render_end_card(quality: str) -> Path:
     """The silent credits card, as a clip with the same streams as the chapters (so concat copies)."""
-    from manim import tempconfig
-
     from scenes import end_card as module
 
     out_dir = work_dir(quality)

@@ -7,197 +7,197 @@ Every figure is read from build/data/01_possible_images/facts.json.
 """
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Brace, Group, ChangeDecimalToValue, Circle,
-                   Create, Dot, FadeIn, FadeOut, GrowFromCenter, LaggedStart, MoveAlongPath, ReplacementTransform,
-                   Square, TracedPath, VGroup, VMobject, Write, linear, smooth)
+from manim import (DOWN, LEFT, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, Create, Dot, FadeIn, FadeOut,
+                   Group, GrowFromCenter, LaggedStart, ReplacementTransform, Square, VGroup, VMobject, Write,
+                   linear)
 
-from scenes.house_style import (GUIDANCE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, TEXT, counter,
-                                frame_around, math, pixel_image, set_pixels, tex_thousands, text,
-                                title_card)
-from scenes.voiced import VoicedScene
+from scenes.beats import ChapterScene, beat
+from scenes.compass import Walker
+from scenes.pieces import ImagePanel, LabelledCounter, counter, math, pixel_image, set_pixels, tex_thousands, text
+from scenes.style import (GAP, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
+                          Type)
+
+ZOOMS = 3  # atoms opened into universes one by one before the rings count the rest
 
 
-class PossibleImages(VoicedScene):
-    cues = ("canvas", "channels", "formula", "atoms", "nesting", "noise", "heat", "closing")
+class PossibleImages(ChapterScene):
+    @beat
+    def canvas(self, b):
+        """The model's canvas: one real noise image, its width and height counted up."""
+        self.frames = self.array("noise_frames")
+        self.panel = ImagePanel(self.frames[0], Slots.LEFT_PANEL, label=self.fact("model.name"), label_color=PROMPT)
+        frame = self.panel.frame
+        self.braces = VGroup(Brace(frame, DOWN, color=MUTED), Brace(frame, LEFT, color=MUTED))
+        self.sides = VGroup(counter(0, size=Type.HEADING), counter(0, size=Type.HEADING))
+        self.sides[0].next_to(self.braces[0], DOWN, buff=0.1)
+        self.sides[1].next_to(self.braces[1], LEFT, buff=0.1)
+        b.play(*self.panel.arrive())
+        b.play(*[GrowFromCenter(x) for x in self.braces], FadeIn(self.sides), pace=Pace.QUICK)
+        b.fill(ChangeDecimalToValue(self.sides[0], self.fact("model.width")),
+               ChangeDecimalToValue(self.sides[1], self.fact("model.height")))
 
-    def construct(self):
-        f = self.facts
-        width, height = f["model"]["width"], f["model"]["height"]
-        frames = self.data.array("noise_frames")
+    @beat
+    def channels(self, b):
+        """One pixel: three channels of 256 levels, so one image is a list of numbers."""
+        height, width = self.fact("model.height"), self.fact("model.width")
+        row, col = height // 3, width // 4
+        cell = self.panel.image.height / height
+        self.pixel_box = Square(cell, color=HIGHLIGHT, stroke_width=3).move_to(
+            self.panel.image.get_corner(UP + LEFT) + RIGHT * cell * (col + 0.5) + DOWN * cell * (row + 0.5))
+        rgb = self.frames[0][row, col]
+        top, middle, bottom = Slots.RIGHT_PANEL.stack(3)
+        self.swatch = Square(top.height, fill_opacity=1, fill_color=_hex(rgb), stroke_color=HIGHLIGHT).move_to(top.center)
+        self.bars = _channel_bars(rgb, self.fact("possible_images.levels"), middle)
+        self.values_eq = math(rf"{width} \times {height} \times 3 = ",
+                              tex_thousands(self.fact("possible_images.values")), size=Type.NUMBER)
+        self.values_eq[1].set_color(HIGHLIGHT)
+        bottom.place(self.values_eq)
+        b.play(Create(self.pixel_box), pace=Pace.QUICK)
+        b.play(ReplacementTransform(self.pixel_box.copy(), self.swatch))
+        b.play(LaggedStart(*[FadeIn(x, shift=RIGHT * 0.2) for x in self.bars], lag_ratio=0.3))
+        b.fill(Write(self.values_eq))
 
-        # The question holds the screen while the opening sentences are spoken.
-        self.header = title_card(self, number=self.chapter.number, question=self.timeline["title"],
-                                 hold=max(0.5, self.time_until("canvas") - 2.6))
+    @beat
+    def formula(self, b):
+        """levels ^ values = 10^exponent, and the zeros counted."""
+        values_tex = tex_thousands(self.fact("possible_images.values"))
+        levels, exponent = self.fact("possible_images.levels"), self.fact("possible_images.exponent")
+        b.play(FadeOut(Group(self.panel, self.braces, self.sides, self.pixel_box, self.swatch, self.bars)),
+               self.values_eq.animate.move_to(Slots.STAGE.stack(4)[0].center))
+        self.steps = VGroup(math(rf"{levels}", rf"^{{{values_tex}}}", size=Type.DISPLAY),
+                            math(rf"= 10^{{\,{values_tex} \cdot \log_{{10}} {levels}}}", size=Type.TITLE),
+                            math(r"\approx 10^{", tex_thousands(exponent), "}", size=Type.DISPLAY))
+        self.steps[2][1].set_color(HIGHLIGHT)
+        self.steps.arrange(DOWN, buff=GAP * 2)
+        Slots.STAGE.below(Slots.STAGE.stack(4)[0].bottom).place(self.steps)
+        b.play(Write(self.steps[0]))
+        b.play(FadeIn(self.steps[1], shift=DOWN * 0.3))
+        b.play(FadeIn(self.steps[2], shift=DOWN * 0.3))
+        self.zeros = LabelledCounter("zeros after the 1:", 0, label_color=MUTED).move_to(Slots.BOTTOM_STRIP.center)
+        b.play(FadeIn(self.zeros), pace=Pace.QUICK)
+        b.fill(self.zeros.count_to(exponent))
+        self.zeros.number.clear_updaters()
 
-        # --- the canvas: one real noise image at the model's resolution, pixels visible ------------
-        self.wait_until("canvas")
-        canvas = pixel_image(frames[0], height=5.2).shift(LEFT * 3.3 + DOWN * 0.3)
-        border = frame_around(canvas)
-        model_name = text(f["model"]["name"], size=26, color=PROMPT).next_to(border, UP, buff=0.15)
-        brace_w = Brace(border, DOWN, color=MUTED)
-        brace_h = Brace(border, LEFT, color=MUTED)
-        w_count, h_count = counter(0, size=36), counter(0, size=36)
-        w_count.next_to(brace_w, DOWN, buff=0.1)
-        h_count.next_to(brace_h, LEFT, buff=0.1)
-        self.play(FadeIn(canvas), Create(border), FadeIn(model_name), run_time=1.0)
-        self.play(GrowFromCenter(brace_w), GrowFromCenter(brace_h), FadeIn(w_count), FadeIn(h_count),
-                  run_time=0.5)
-        self.play(ChangeDecimalToValue(w_count, width), ChangeDecimalToValue(h_count, height),
-                  run_time=min(2.0, self.time_until("channels")))
+    @beat
+    def atoms(self, b):
+        """For scale: about 10^80 atoms in the observable universe."""
+        self.power = self.steps[2]
+        b.play(FadeOut(VGroup(self.values_eq, self.steps[0], self.steps[1], self.zeros)),
+               self.power.animate.scale(0.5).move_to(Slots.HEADER.center).align_to(Slots.HEADER.right * RIGHT, RIGHT))
+        self.universe = _universe(Slots.LEFT_PANEL, n_atoms=140, seed=80)
+        self.atoms_label = math(r"\approx 10^{", str(self.fact("atoms.exponent")), r"}\ \text{atoms}",
+                                size=Type.NUMBER)
+        self.atoms_label.move_to(Slots.RIGHT_PANEL.stack(3)[0].center)
+        b.play(Create(self.universe[0]),
+               LaggedStart(*[FadeIn(d, scale=0.5) for d in self.universe[1]], lag_ratio=0.01), pace=Pace.SLOW)
+        b.play(Write(self.atoms_label))
 
-        # --- one pixel: three channels of 256 levels ----------------------------------------------
-        self.wait_until("channels")
-        px_row, px_col = height // 3, width // 4
-        cell = canvas.height / height
-        pixel_box = Square(cell, color=HIGHLIGHT, stroke_width=3).move_to(
-            canvas.get_corner(UP + LEFT) + RIGHT * cell * (px_col + 0.5) + DOWN * cell * (px_row + 0.5))
-        rgb = frames[0][px_row, px_col]
-        swatch = Square(1.3, fill_opacity=1, fill_color=_hex(rgb), stroke_color=HIGHLIGHT).shift(RIGHT * 2.8 + UP * 1.7)
-        bars = VGroup()
-        for value, colour, name in zip(rgb, ("#ff5c5c", "#5cff7a", "#5c8cff"), "RGB"):
-            track = VMobject().set_points_as_corners([LEFT * 1.3, RIGHT * 1.3]).set_stroke(MUTED, 8)
-            fill = VMobject().set_points_as_corners([LEFT * 1.3, LEFT * 1.3 + RIGHT * 2.6 * (value / 255 + 1e-3)])
-            fill.set_stroke(colour, 8)
-            label = text(name, size=26, color=colour).next_to(track, LEFT, buff=0.25)
-            number = text(f"{int(value)} / {f['possible_images']['levels'] - 1}", size=24).next_to(track, RIGHT, buff=0.25)
-            bars.add(VGroup(track, fill, label, number))
-        bars.arrange(DOWN, buff=0.35).next_to(swatch, DOWN, buff=0.4)
-        self.play(Create(pixel_box), run_time=0.6)
-        self.play(ReplacementTransform(pixel_box.copy(), swatch), run_time=0.9)
-        self.play(LaggedStart(*[FadeIn(b, shift=RIGHT * 0.2) for b in bars], lag_ratio=0.3), run_time=1.2)
-        values_eq = math(rf"{width} \times {height} \times 3 = ", tex_thousands(f["possible_images"]["values"]),
-                         size=44).next_to(bars, DOWN, buff=0.5).set_x(swatch.get_x())
-        values_eq[1].set_color(HIGHLIGHT)
-        self.play(Write(values_eq), run_time=min(1.5, self.time_until("formula")))
+    @beat
+    def nesting(self, b):
+        """Every atom a universe of its own, layer after layer: the layer count climbs to the figure."""
+        self.layers = LabelledCounter("layers:", 1, label_color=TEXT)
+        self.layers.move_to(Slots.RIGHT_PANEL.stack(3)[1].center)
+        self.layer_power = math(rf"10^{{{self.fact('atoms.exponent')} \times L}}", size=Type.HEADING)
+        self.layer_power.move_to(Slots.RIGHT_PANEL.stack(3)[2].center)
+        b.play(FadeIn(self.layers), FadeIn(self.layer_power), pace=Pace.QUICK)
+        home = self.universe.get_center()
+        for depth in range(ZOOMS):  # the atom grows into a new universe full of atoms
+            atom = self.universe[1][7 + depth]
+            inner = _universe(Slots.LEFT_PANEL, n_atoms=140, seed=81 + depth)
+            full = inner.width
+            inner.scale(atom.width / full).move_to(atom)
+            b.play(atom.animate.set_color(HIGHLIGHT).scale(1.8), pace=Pace.QUICK)
+            b.play(self.universe.animate.scale(18, about_point=atom.get_center()).set_opacity(0),
+                   inner.animate.scale(full / inner.width).move_to(home), self.layers.count_to(depth + 2))
+            self.remove(self.universe)
+            self.universe = inner
+        radius = self.universe[0].width / 2
+        self.rings = VGroup(*[Circle(radius=radius * (0.93 ** k), color=PROMPT, stroke_width=1.5,
+                                     stroke_opacity=0.9 - 0.6 * k / 40) for k in range(40)]).move_to(home)
+        b.fill(LaggedStart(*[Create(r) for r in self.rings], lag_ratio=0.05),
+               self.layers.count_to(self.fact("atoms.layers"), rate_func=linear), leave=Pace.QUICK)
+        self.layers.number.clear_updaters()
 
-        # --- the count, as a real formula ----------------------------------------------------------
-        self.wait_until("formula")
-        values_tex = tex_thousands(f["possible_images"]["values"])
-        levels = f["possible_images"]["levels"]
-        exponent = f["possible_images"]["exponent"]
-        self.play(FadeOut(Group(canvas, border, model_name, brace_w, brace_h, w_count, h_count, pixel_box,
-                                 swatch, bars)), values_eq.animate.to_edge(UP, buff=1.0).set_x(0), run_time=1.0)
-        step1 = math(rf"{levels}", rf"^{{{values_tex}}}", size=84)
-        step2 = math(rf"= 10^{{\,{values_tex} \cdot \log_{{10}} {levels}}}", size=60)
-        step3 = math(r"\approx 10^{", tex_thousands(exponent), "}", size=84)
-        step3[1].set_color(HIGHLIGHT)
-        VGroup(step1, step2, step3).arrange(DOWN, buff=0.45).shift(DOWN * 0.4)
-        self.play(Write(step1), run_time=1.2)
-        self.play(FadeIn(step2, shift=DOWN * 0.3), run_time=1.0)
-        self.play(FadeIn(step3, shift=DOWN * 0.3), run_time=1.0)
-        zeros_label = text("zeros after the 1:", size=30, color=MUTED)
-        zeros = counter(0, size=44)
-        zeros_row = VGroup(zeros_label, zeros).arrange(RIGHT, buff=0.3).to_edge(DOWN, buff=0.6)
-        zeros.add_updater(lambda m: m.next_to(zeros_label, RIGHT, buff=0.3))
-        self.play(FadeIn(zeros_label), FadeIn(zeros), run_time=0.4)
-        self.play(ChangeDecimalToValue(zeros, exponent, rate_func=smooth),
-                  run_time=max(1.5, self.time_until("atoms") - 1.0))
-        zeros.clear_updaters()
-
-        # --- 10^80 atoms -------------------------------------------------------------------------
-        self.wait_until("atoms")
-        self.play(FadeOut(VGroup(values_eq, step1, step2, zeros_row)),
-                  step3.animate.scale(0.55).to_corner(UP + RIGHT, buff=0.5), run_time=1.0)
-        universe = _universe(radius=2.4, n_atoms=140, seed=80).shift(LEFT * 2.2 + DOWN * 0.4)
-        atoms_label = math(r"\approx 10^{", str(f["atoms"]["exponent"]), r"}\ \text{atoms}", size=48)
-        atoms_label.next_to(universe, RIGHT, buff=0.8)
-        self.play(Create(universe[0]), LaggedStart(*[FadeIn(d, scale=0.5) for d in universe[1]], lag_ratio=0.01),
-                  run_time=1.6)
-        self.play(Write(atoms_label), run_time=1.0)
-
-        # --- universes nested inside atoms --------------------------------------------------------
-        self.wait_until("nesting")
-        layers_target = f["atoms"]["layers"]
-        layer_label = text("layers:", size=34, color=MUTED)
-        layer_count = counter(1, size=48)
-        layer_row = VGroup(layer_label, layer_count).arrange(RIGHT, buff=0.25).next_to(atoms_label, DOWN, buff=0.9)
-        layer_count.add_updater(lambda m: m.next_to(layer_label, RIGHT, buff=0.25))
-        atoms_power = math(rf"10^{{{f['atoms']['exponent']} \times L}}", size=40, color=TEXT).next_to(layer_row, DOWN, buff=0.5)
-        atoms_power.add_updater(lambda m: m.next_to(layer_row, DOWN, buff=0.5))
-        self.play(FadeIn(layer_row), FadeIn(atoms_power), run_time=0.6)
-        # Zoom into one atom three times: the atom grows into a new universe full of atoms.
-        current, home = universe, universe.get_center()
-        for depth in range(3):
-            atom = current[1][7 + depth]
-            inner = _universe(radius=2.4, n_atoms=140, seed=81 + depth)
-            inner.scale(atom.width / inner.width).move_to(atom)
-            self.play(atom.animate.set_color(HIGHLIGHT).scale(1.8), run_time=0.35)
-            self.play(current.animate.scale(18, about_point=atom.get_center()).set_opacity(0),
-                      inner.animate.scale(2 * 2.4 / inner.width).move_to(home),
-                      ChangeDecimalToValue(layer_count, depth + 2), run_time=1.1)
-            self.remove(current)
-            current = inner
-        # Then count the remaining layers fast, rings drawn inward.
-        rings = VGroup(*[Circle(radius=2.4 * (0.93 ** k), color=PROMPT, stroke_width=1.5,
-                                stroke_opacity=0.9 - 0.6 * k / 40) for k in range(40)]).move_to(current)
-        self.play(LaggedStart(*[Create(r) for r in rings], lag_ratio=0.05),
-                  ChangeDecimalToValue(layer_count, layers_target, rate_func=linear),
-                  run_time=max(1.5, self.time_until("noise") - 0.3))
-        layer_count.clear_updaters()
-        atoms_power.clear_updaters()
-
-        # --- noise: a new random image every frame -----------------------------------------------
-        self.wait_until("noise")
-        self.play(FadeOut(VGroup(current, rings, atoms_label, layer_row, atoms_power)), run_time=0.6)
-        flicker = pixel_image(frames[0], height=5.6).shift(DOWN * 0.3)
-        flicker_border = frame_around(flicker)
-        state = {"i": 0}
+    @beat
+    def noise(self, b):
+        """Almost every image is noise: a new random one every frame."""
+        b.play(FadeOut(VGroup(self.universe, self.rings, self.atoms_label, self.layers, self.layer_power)))
+        self.flicker = ImagePanel(self.frames[0], Slots.STAGE, caption="a new random image every frame",
+                                  caption_color=MUTED)
+        tick = {"i": 0}
 
         def next_frame(mob, dt):
-            state["i"] = (state["i"] + 1) % len(frames)
-            set_pixels(mob, frames[state["i"]])
+            tick["i"] = (tick["i"] + 1) % len(self.frames)
+            set_pixels(mob, self.frames[tick["i"]])
 
-        self.add(flicker, flicker_border)
-        flicker.add_updater(next_frame)
-        caption = text("a new random image every frame", size=28, color=MUTED).next_to(flicker_border, DOWN, buff=0.2)
-        self.play(FadeIn(caption), run_time=0.5)
-        self.wait(max(0.1, self.time_until("heat")))
+        self.add(self.flicker)
+        self.flicker.image.add_updater(next_frame)
+        b.play(FadeIn(self.flicker.caption), pace=Pace.QUICK)
 
-        # --- how long it would take ------------------------------------------------------------------
-        self.wait_until("heat")
-        self.play(VGroup(flicker_border, caption).animate.shift(LEFT * 3.2).scale(0.7),
-                  flicker.animate.shift(LEFT * 3.2).scale(0.7), run_time=0.8)
-        v = f["viewing"]
-        years = math(rf"{v['images_per_second']}\ \text{{images/s}}:", size=38)
-        years_val = math(r"\approx 10^{", tex_thousands(v["years_exponent"]), r"}\ \text{years}", size=52)
+    @beat
+    def heat(self, b):
+        """Looking at all of them would outlast the universe."""
+        left = Slots.LEFT_PANEL
+        b.play(self.flicker.animate.scale(left.height * 0.75 / self.flicker.height).move_to(left.center))
+        years = math(rf"{self.fact('viewing.images_per_second')}\ \text{{images/s}}:", size=Type.HEADING)
+        years_val = math(r"\approx 10^{", tex_thousands(self.fact("viewing.years_exponent")), r"}\ \text{years}",
+                         size=Type.TITLE)
         years_val[1].set_color(HIGHLIGHT)
-        heat = math(r"\text{heat death of the universe}:", size=34, color=MUTED)
-        heat_val = math(r"\approx 10^{", str(v["heat_death_exponent"]), r"}\ \text{years}", size=44, color=MUTED)
-        col = VGroup(years, years_val, heat, heat_val).arrange(DOWN, buff=0.35, aligned_edge=LEFT)
-        col.next_to(flicker_border, RIGHT, buff=0.8)
-        self.play(Write(years), FadeIn(years_val, shift=UP * 0.2), run_time=1.4)
-        self.play(FadeIn(heat), FadeIn(heat_val), run_time=1.0)
-        self.wait(max(0.1, self.time_until("closing") - 0.7))
-        flicker.clear_updaters()
+        heat = math(r"\text{heat death of the universe}:", size=Type.BODY, color=MUTED)
+        heat_val = math(r"\approx 10^{", str(self.fact("viewing.heat_death_exponent")), r"}\ \text{years}",
+                        size=Type.NUMBER, color=MUTED)
+        self.column = VGroup(years, years_val, heat, heat_val).arrange(DOWN, buff=GAP * 2, aligned_edge=LEFT)
+        Slots.RIGHT_PANEL.place(self.column)
+        b.play(Write(years), FadeIn(years_val, shift=UP * 0.2), pace=Pace.SLOW)
+        b.play(FadeIn(heat), FadeIn(heat_val))
 
-        # --- the journey: from a random start to one of the rare pictures that fit -----------------
-        self.wait_until("closing")
-        self.play(FadeOut(VGroup(flicker_border, caption, col, step3)), FadeOut(flicker), run_time=0.6)
+    @beat
+    def closing(self, b):
+        """From a random start to one of the rare pictures that fit the words."""
+        self.flicker.image.clear_updaters()
+        b.play(FadeOut(self.flicker), FadeOut(self.column), FadeOut(self.power), pace=Pace.QUICK)
+        stage = Slots.STAGE
         rng = np.random.default_rng(3)
-        cloud = VGroup(*[Dot(np.array([x, y, 0]), radius=0.025, color=MUTED, fill_opacity=0.6)
-                         for x, y in zip(rng.uniform(-6.5, 6.5, 500), rng.uniform(-3.3, 3.0, 500))])
-        goal = Dot(RIGHT * 4 + UP * 1.5, radius=0.12, color=STEPS)
-        goal_label = text("a picture that fits the words", size=26, color=STEPS).next_to(goal, UP, buff=0.2)
-        walker = Dot(LEFT * 5 + DOWN * 2.5, radius=0.1, color=SEED)
-        start_label = text("random start", size=26, color=SEED).next_to(walker, DOWN, buff=0.2)
-        path = TracedPath(walker.get_center, stroke_color=PROMPT, stroke_width=4)
-        self.play(FadeIn(cloud, lag_ratio=0.002), run_time=1.0)
-        self.play(FadeIn(walker), FadeIn(start_label), FadeIn(goal), FadeIn(goal_label), run_time=0.6)
-        self.add(path)
-        route = VMobject().set_points_smoothly([walker.get_center(), LEFT * 2.5 + DOWN * 0.8, LEFT * 0.5 + DOWN * 1.6,
-                                                RIGHT * 1.5 + UP * 0.2, RIGHT * 3.2 + UP * 0.9, goal.get_center()])
-        self.play(MoveAlongPath(walker, route), run_time=max(2.0, self.time_until_end() - 1.0),
-                  rate_func=smooth)
-        self.play(walker.animate.set_color(GUIDANCE).scale(1.3), run_time=0.5)
+        cloud = VGroup(*[Dot([x, y, 0], radius=0.025, color=MUTED, fill_opacity=0.6) for x, y in
+                         zip(rng.uniform(stage.left, stage.right, 500), rng.uniform(stage.bottom, stage.top, 500))])
+        start = np.array([stage.left + stage.width * 0.12, stage.bottom + stage.height * 0.15, 0])
+        goal = Dot([stage.right - stage.width * 0.2, stage.top - stage.height * 0.3, 0], radius=0.12, color=STEPS)
+        goal_label = text("a picture that fits the words", size=Type.CAPTION, color=STEPS).next_to(goal, UP)
+        walker = Walker(start, color=SEED, fade_after=None)
+        start_label = text("random start", size=Type.CAPTION, color=SEED).next_to(walker.dot, DOWN)
+        b.play(FadeIn(cloud, lag_ratio=0.002))
+        self.add(walker)
+        b.play(FadeIn(walker.dot), FadeIn(start_label), FadeIn(goal), FadeIn(goal_label), pace=Pace.QUICK)
+        route = [start, start + (goal.get_center() - start) * np.array([0.3, 0.1, 0]) + UP * 0.6,
+                 start + (goal.get_center() - start) * 0.5 + DOWN * 0.8, goal.get_center() + LEFT * 1.2 + DOWN * 0.4,
+                 goal.get_center()]
+        b.fill(walker.walk(route), leave=Pace.NORMAL)
+        b.play(walker.dot.animate.set_color(GUIDANCE).scale(1.3), pace=Pace.QUICK)
 
 
-def _universe(radius: float, n_atoms: int, seed: int) -> VGroup:
-    """A circle of 'atoms' (seeded positions, uniform in the disc)."""
+def _channel_bars(rgb, levels: int, slot) -> VGroup:
+    """Three bars, one per colour channel, filled to the pixel's value out of the levels."""
+    bars = VGroup()
+    length = slot.width * 0.5
+    for value, colour, name in zip(rgb, RGB_CHANNELS, "RGB"):
+        track = VMobject().set_points_as_corners([LEFT * length / 2, RIGHT * length / 2]).set_stroke(MUTED, 8)
+        fill = VMobject().set_points_as_corners([LEFT * length / 2, LEFT * length / 2 + RIGHT * length * (value / 255 + 1e-3)])
+        fill.set_stroke(colour, 8)
+        label = text(name, size=Type.CAPTION, color=colour).next_to(track, LEFT, buff=GAP)
+        number = text(f"{int(value)} / {levels - 1}", size=Type.CAPTION).next_to(track, RIGHT, buff=GAP)
+        bars.add(VGroup(track, fill, label, number))
+    bars.arrange(DOWN, buff=GAP)
+    return slot.place(bars)
+
+
+def _universe(slot, n_atoms: int, seed: int) -> VGroup:
+    """A circle of 'atoms' (seeded positions, uniform in the disc), as large as the slot allows."""
+    radius = min(slot.width, slot.height) / 2
     rng = np.random.default_rng(seed)
     r = radius * 0.92 * np.sqrt(rng.uniform(0, 1, n_atoms))
     a = rng.uniform(0, 2 * np.pi, n_atoms)
-    dots = VGroup(*[Dot(np.array([x, y, 0]), radius=0.035, color=TEXT) for x, y in zip(r * np.cos(a), r * np.sin(a))])
-    return VGroup(Circle(radius=radius, color=PROMPT, stroke_width=3), dots)
+    dots = VGroup(*[Dot([x, y, 0], radius=0.035, color=TEXT) for x, y in zip(r * np.cos(a), r * np.sin(a))])
+    return VGroup(Circle(radius=radius, color=PROMPT, stroke_width=3), dots).move_to(slot.center)
 
 
 def _hex(rgb) -> str:

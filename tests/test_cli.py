@@ -32,6 +32,8 @@ def test_chapter_by_number():
 
 
 def _broken_copy(tmp_path, monkeypatch, old, new):
+    for other in (ROOT / "narration").glob("*.txt"):
+        shutil.copy(other, tmp_path / other.name)
     src = ROOT / "narration" / "01_possible_images.txt"
     text = src.read_text()
     assert old in text
@@ -49,11 +51,14 @@ def _broken_copy(tmp_path, monkeypatch, old, new):
 def test_bad_narration_is_one_line_with_file_and_line(tmp_path, monkeypatch, capsys, old, new, message):
     path, line = _broken_copy(tmp_path, monkeypatch, old, new)
     with pytest.raises(SystemExit) as exit_info:
-        main(["check", "01"])
+        main(["check"])  # every chapter is checked; the good one passes, the broken one is named
     assert exit_info.value.code == 2
-    err = capsys.readouterr().err.strip()
-    assert err.startswith(f"error: {path}:{line}: ") and message in err
-    assert "\n" not in err
+    out, err = capsys.readouterr()
+    assert "02_noise_to_image: ok" in out and "01_possible_images: 1 problem(s)" in out
+    (problem,) = [line for line in err.splitlines() if str(path) in line]  # one line per problem
+    summary = err.strip().splitlines()[-1]
+    assert problem.strip().startswith(f"{path}:{line}: ") and message in problem
+    assert summary == "error: 1 chapter(s) failed the check"
 
 
 def test_missing_tool_names_the_package(monkeypatch):

@@ -1,0 +1,206 @@
+"""Chapters as beats: one method per narration cue, each with its time budget taken from the voiced timeline.
+
+    class NoiseToImage(ChapterScene):
+        @beat
+        def prompt(self, b):
+            self.prompt_box = PromptBox(self.fact("run.prompt"))
+            b.play(Create(self.prompt_box))          # the house pace, shortened if the voice is quicker
+        @beat
+        def walk(self, b):
+            b.fill(self.k.animate.set_value(29))      # lasts until the voice reaches the next cue
+
+The beats run in the order they are defined; their names are the cue marks the narration script must
+use, in that order (``make check`` compares them). The speech before the first cue is the opening: the
+chapter's question on a title card, held for as long as that speech lasts. Beat k starts when the voice
+reaches cue k (if the previous beat ran long, the voice waits: assembly places each segment at the time
+the scene actually reached its cue) and ends when the voice reaches cue k+1. Objects that live across
+beats are attributes of the scene. Facts and arrays are read with ``self.fact("group.name")`` and
+``self.array("name")``: ``make check`` finds those calls and checks them against the chapter's data.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from pathlib import Path
+
+from manim import Scene
+
+from journey_base.chapters import Chapter
+from render_data.artifacts import ChapterData
+
+from . import layout
+from .pieces import TitleCard
+from .style import BACKGROUND, Pace, use_house_tex
+
+MIN_RUN = 0.25  # an animation squeezed by an overrunning beat still shows as motion, not a jump
+
+
+class CueError(RuntimeError):
+    pass
+
+
+class SceneDataError(KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def beat(method):
+    """Mark a ChapterScene method as the beat that starts at the narration cue of the same name."""
+    method.is_beat = True
+    return method
+
+
+class Beat:
+    """The time between two cues, and animations that take their length from it."""
+
+    def __init__(self, scene: "ChapterScene", cue: str | None, end: float):
+        self.scene, self.cue, self.start, self.end = scene, cue, scene.now, end
+
+    @property
+    def duration(self) -> float:
+        return max(0.0, self.end - self.start)
+
+    @property
+    def remaining(self) -> float:
+        return max(0.0, self.end - self.scene.now)
+
+    def play(self, *animations, pace: float = Pace.NORMAL, share: float | None = None, **kw) -> None:
+        """Play at the house ``pace`` (or a ``share`` of the whole beat), never past the beat's end."""
+        wanted = self.duration * share if share is not None else pace
+        self.scene.play(*animations, run_time=max(MIN_RUN, min(wanted, self.remaining)), **kw)
+
+    def fill(self, *animations, leave: float = Pace.SETTLE, **kw) -> None:
+        """Play for the rest of the beat, leaving ``leave`` seconds still at its end."""
+        self.scene.play(*animations, run_time=max(Pace.QUICK, self.remaining - leave), **kw)
+
+    def pause(self, pace: float = Pace.QUICK) -> None:
+        self.scene.wait(max(0.0, min(pace, self.remaining)))
+
+    def hold(self) -> None:
+        """Wait out the beat; a long still picture is noted (the video should keep moving while it speaks)."""
+        if self.remaining > Pace.STILL_WARNING and not self.scene.has_motion():
+            self.scene.still_holds.append((self.cue or "opening", round(self.remaining, 1)))
+        if self.remaining > 0:
+            self.scene.wait(self.remaining)
+
+
+class ChapterScene(Scene):
+    """A chapter's scene. Subclasses define ``@beat`` methods, one per cue, in narration order."""
+
+    #: Silence kept after the last beat (the voice stage already adds the chapter-end pause).
+    tail: float = 0.0
+
+    def __init__(self, *args, timeline: dict | None = None, layout_check: bool = True, **kw):
+        super().__init__(*args, **kw)
+        self._given_timeline = timeline
+        self.layout_check = layout_check
+        self.layout_problems: list[str] = []
+        self.still_holds: list[tuple[str, float]] = []
+
+    @classmethod
+    def cues(cls) -> tuple[str, ...]:
+        """The beats' names in definition order (base classes first): the cues the narration must mark."""
+        names: list[str] = []
+        for klass in reversed(cls.__mro__):
+            names += [n for n, v in vars(klass).items() if getattr(v, "is_beat", False) and n not in names]
+        return tuple(names)
+
+    @classmethod
+    def chapter_id(cls) -> str:
+        return Path(inspect.getfile(cls)).stem
+
+    # --- set-up: data and timeline -----------------------------------------------------------------
+    def setup(self):
+        self.camera.background_color = BACKGROUND
+        use_house_tex()
+        self.chapter = Chapter(self.chapter_id())
+        self.data = ChapterData.load(self.chapter.id)
+        self.timeline = self._given_timeline or self._read_timeline()
+        segments = self.timeline["segments"]
+        self._durations = [s["duration"] for s in segments]
+        cues = tuple(s["cue"] for s in segments[1:])
+        if cues != self.cues():
+            raise CueError(f"{self.chapter.narration.name} marks cues {list(cues)} but {type(self).__name__} "
+                           f"has beats {list(self.cues())}; re-voice the narration ('make data')")
+        self.segment_starts: list[float] = []
+        self.current: Beat | None = None
+
+    def _read_timeline(self) -> dict:
+        path = self.chapter.timeline_file
+        if not path.exists():
+            raise CueError(f"{path} missing: voice the narration first ('make voice CH={self.chapter.number:02d}')")
+        return json.loads(path.read_text())
+
+    def fact(self, name: str):
+        """A measured figure from facts.json, by its dotted name ('xhat.quarter_step')."""
+        node = self.data.facts
+        for part in name.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise SceneDataError(f"{self.chapter.scene_file.name} reads fact '{name}', which "
+                                     f"build/data/{self.chapter.id}/facts.json lacks (run 'make check')")
+            node = node[part]
+        return node
+
+    def array(self, name: str):
+        if f"{name}.npy" not in self.data.manifest.get("files", {}):
+            raise SceneDataError(f"{self.chapter.scene_file.name} reads array '{name}', which "
+                                 f"build/data/{self.chapter.id} lacks (run 'make check')")
+        return self.data.array(name)
+
+    @property
+    def now(self) -> float:
+        return self.renderer.time
+
+    @property
+    def title(self) -> str:
+        return self.timeline["title"]
+
+    # --- the run: opening, beats, end ----------------------------------------------------------------
+    def construct(self):
+        cues = self.cues()
+        self._open_beat(None)
+        self.opening(self.current)
+        self._close_beat()
+        for cue in cues:
+            self._open_beat(cue)
+            getattr(self, cue)(self.current)
+            self._close_beat()
+        self.wait(self.tail) if self.tail else None
+
+    def opening(self, b: Beat) -> None:
+        """The chapter's question on a title card while the opening speech lasts; then a corner header."""
+        card = TitleCard(self.chapter.number, self.title)
+        first, second = card.arrive()
+        self.play(*first, run_time=Pace.NORMAL)
+        self.play(*second, run_time=Pace.QUICK)
+        self.wait(max(0.0, b.remaining - TitleCard.LEAVE))
+        self.play(*card.leave(), run_time=TitleCard.LEAVE)
+        self.header = card.title
+
+    def _open_beat(self, cue: str | None) -> None:
+        """Segment k's speech starts now (the previous beat held until its own speech ended)."""
+        k = len(self.segment_starts)
+        self.segment_starts.append(self.now)
+        self.current = Beat(self, cue, end=self.now + self._durations[k])
+
+    def _close_beat(self) -> None:
+        self._check_layout(f"end of beat '{self.current.cue or 'opening'}'")
+        self.current.hold()
+
+    def has_motion(self) -> bool:
+        """Whether anything on screen changes by itself (an updater is running)."""
+        return any(m.updaters for mob in self.mobjects for m in mob.get_family())
+
+    # --- the layout check ------------------------------------------------------------------------------
+    def play(self, *args, **kwargs):
+        super().play(*args, **kwargs)
+        beat_name = (self.current.cue or "opening") if self.current else "setup"
+        self._check_layout(f"beat '{beat_name}' at {self.now:.1f}s")
+
+    def _check_layout(self, where: str) -> None:
+        problems = layout.find_problems(self.mobjects)
+        fresh = [f"{where}: {p}" for p in problems if f"{where}: {p}" not in self.layout_problems]
+        self.layout_problems += fresh
+        if problems and self.layout_check:
+            layout.check(f"chapter {self.chapter.id} ({type(self).__name__})", where, self.mobjects)

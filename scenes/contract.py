@@ -1,0 +1,53 @@
+"""What a chapter scene reads from its data, found in its source: every ``self.fact("a.b")`` and
+``self.array("name")`` call. ``make check`` compares these with the chapter's facts and arrays, so a typo
+fails in a second instead of minutes into a render. Keys must be literal strings to be checked."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+_MISSING = object()
+
+
+@dataclass
+class SceneReads:
+    facts: dict[str, int] = field(default_factory=dict)  # dotted name -> first line
+    arrays: dict[str, int] = field(default_factory=dict)
+    unchecked: list[int] = field(default_factory=list)  # lines of calls whose key is not a literal
+
+
+def scene_reads(path: Path) -> SceneReads:
+    reads = SceneReads()
+    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"), str(path))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("fact", "array") and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "self" and node.args):
+            continue
+        key = node.args[0]
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            target = reads.facts if node.func.attr == "fact" else reads.arrays
+            target.setdefault(key.value, node.lineno)
+        else:
+            reads.unchecked.append(node.lineno)
+    return reads
+
+
+def missing_reads(path: Path, facts: dict, arrays: set[str]) -> list[str]:
+    """'file:line: ...' for each fact or array the scene reads that the data lacks."""
+    reads, problems = scene_reads(path), []
+    for name, line in reads.facts.items():
+        node = facts
+        for part in name.split("."):
+            node = node[part] if isinstance(node, dict) and part in node else _MISSING
+        if node is _MISSING or isinstance(node, dict):
+            problems.append(f"{path}:{line}: the scene reads fact '{name}', which the data does not have")
+    for name, line in reads.arrays.items():
+        if name not in arrays:
+            problems.append(f"{path}:{line}: the scene reads array '{name}', which the data does not have "
+                            f"(it has: {', '.join(sorted(arrays)) or 'none'})")
+    for line in reads.unchecked:
+        problems.append(f"{path}:{line}: fact/array name is not a literal string, so it cannot be checked")
+    return problems

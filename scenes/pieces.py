@@ -1,0 +1,249 @@
+"""House pieces every chapter builds from: text, counters, image panels, image grids, plots, the knob legend
+and the title card. Sizes come from the type scale and the layout slots (scenes/style.py), never from
+chapter code. The compass and the walker live in scenes/compass.py.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Axes, ChangeDecimalToValue, Create, DecimalNumber, Dot, FadeIn,
+                   FadeOut, Group, ImageMobject, Line, MathTex, Rectangle, Text, VGroup, VMobject, Write)
+from manim.constants import RESAMPLING_ALGORITHMS
+
+from .style import (FONT, GAP, HIGHLIGHT, KNOBS, MUTED, PROMPT, SMALL_GAP, TEX_TEMPLATE, TEXT, Pace, Slot,
+                    Slots, Type)
+
+
+# --- text ------------------------------------------------------------------------------------------
+def text(s: str, size: float = Type.BODY, color: str = TEXT, **kw) -> Text:
+    return Text(s, font=FONT, font_size=size, color=color, **kw)
+
+
+def math(*parts: str, size: float = Type.BODY, color: str = TEXT, **kw) -> MathTex:
+    return MathTex(*parts, tex_template=TEX_TEMPLATE, font_size=size, color=color, **kw)
+
+
+def thousands(n: int) -> str:
+    return f"{n:,}"
+
+
+def tex_thousands(n: int) -> str:
+    """29592 -> '29{,}592': a thousands comma in math mode without the space TeX puts after a comma."""
+    return thousands(n).replace(",", "{,}")
+
+
+def counter(value: float = 0, size: float = Type.NUMBER, color: str = HIGHLIGHT, places: int = 0) -> DecimalNumber:
+    """A number that counts (animate with ChangeDecimalToValue) instead of popping into view."""
+    return DecimalNumber(value, num_decimal_places=places, group_with_commas=True, font_size=size, color=color)
+
+
+class LabelledCounter(VGroup):
+    """'label  123' where the number counts; the number stays beside its label as its width changes."""
+
+    def __init__(self, label: str, value: float = 0, places: int = 0, color: str = HIGHLIGHT,
+                 size: float = Type.BODY, number_size: float = Type.NUMBER, label_color: str = TEXT):
+        self.label = text(label, size=size, color=label_color)
+        self.number = counter(value, size=number_size, color=color, places=places)
+        super().__init__(self.label, self.number)
+        self.arrange(RIGHT, buff=GAP)
+        self.number.add_updater(lambda m: m.next_to(self.label, RIGHT, buff=GAP))
+
+    def count_to(self, value: float, **kw):
+        return ChangeDecimalToValue(self.number, value, **kw)
+
+
+# --- images ------------------------------------------------------------------------------------------
+def pixel_image(array: np.ndarray, height: float) -> ImageMobject:
+    """An image scaled with nearest-neighbour, so the model's real pixels stay visible."""
+    img = ImageMobject(np.asarray(array, dtype=np.uint8))
+    img.set_resampling_algorithm(RESAMPLING_ALGORITHMS["nearest"])
+    img.height = height
+    return img
+
+
+def set_pixels(img: ImageMobject, rgb: np.ndarray) -> None:
+    """Swap an ImageMobject's pixels in place (frame-by-frame sequences); its size and scaling stay."""
+    img.pixel_array = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
+
+
+def frame_around(mob, color: str = MUTED, buff: float = 0.04) -> Rectangle:
+    return Rectangle(width=mob.width + 2 * buff, height=mob.height + 2 * buff, color=color,
+                     stroke_width=2).move_to(mob)
+
+
+class ImagePanel(Group):
+    """A pixel image in a coloured frame, a label above and an optional caption below, sized to a slot."""
+
+    def __init__(self, rgb: np.ndarray, slot: Slot, label: str | VMobject = "", caption: str = "",
+                 color: str = MUTED, label_color: str = TEXT, caption_color: str | None = None):
+        self.label = (text(label, size=Type.CAPTION, color=label_color) if isinstance(label, str) else label)
+        self.caption = text(caption or " ", size=Type.CAPTION, color=caption_color or color)
+        room = slot.height - self.label.height - self.caption.height - 2 * SMALL_GAP - 0.1
+        side = min(room, slot.width)
+        self.image = pixel_image(rgb, side)
+        self.frame = frame_around(self.image, color=color)
+        self.label.next_to(self.frame, UP, buff=SMALL_GAP)
+        self.caption.next_to(self.frame, DOWN, buff=SMALL_GAP)
+        parts = [self.image, self.frame] + ([self.label] if label else []) + ([self.caption] if caption else [])
+        super().__init__(*parts)
+        self.move_to(slot.center)
+
+    def show(self, rgb: np.ndarray) -> None:
+        set_pixels(self.image, rgb)
+
+    def play_frames(self, frames: np.ndarray, tracker) -> None:
+        """Show frames[round(tracker)] on every frame: animate the tracker to walk through a sequence."""
+        self.image.add_updater(lambda m: set_pixels(m, frames[int(round(tracker.get_value()))]))
+
+    def retitle(self, label: str | None = None, caption: str | None = None, color: str | None = None):
+        """Animations that swap the label and/or caption for new words (and recolour the frame)."""
+        anims = []
+        for attr, words in (("label", label), ("caption", caption)):
+            if words is None:
+                continue
+            old = getattr(self, attr)
+            fresh = text(words, size=Type.CAPTION, color=color or old.get_color())
+            fresh.move_to(old).align_to(self.frame, LEFT) if attr == "label" else fresh.move_to(old)
+            anims += [FadeOut(old), FadeIn(fresh)]
+            setattr(self, attr, fresh)
+            self.submobjects = [fresh if m is old else m for m in self.submobjects]
+        if color:
+            anims.append(self.frame.animate.set_color(color))
+        return anims
+
+    def arrive(self):
+        return [FadeIn(self.image), Create(self.frame)] + [FadeIn(m) for m in self.submobjects[2:]]
+
+
+def mosaic(images: np.ndarray, cols: int, gap: int = 2, fill: int = 14) -> np.ndarray:
+    """Tile N images (N, H, W, C) into one array: one ImageMobject renders far faster than N."""
+    n, h, w, c = images.shape
+    rows = -(-n // cols)
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap, c), fill, dtype=np.uint8)
+    for i, im in enumerate(images):
+        r, col = divmod(i, cols)
+        out[r * (h + gap): r * (h + gap) + h, col * (w + gap): col * (w + gap) + w] = im
+    return out
+
+
+class ImageGrid(Group):
+    """N images as one mosaic (fast), with optional row labels on the left and column labels on top."""
+
+    GAP_PX = 2
+
+    def __init__(self, images: np.ndarray, cols: int, slot: Slot, row_labels=(), col_labels=(),
+                 label_color: str = MUTED):
+        self.rows, self.cols = -(-len(images) // cols), cols
+        self.tile = images.shape[1]
+        self.image = pixel_image(mosaic(images, cols, gap=self.GAP_PX), 1.0)
+        self.row_labels = VGroup(*[text(s, size=Type.LABEL, color=label_color) for s in row_labels])
+        self.col_labels = VGroup(*[text(s, size=Type.LABEL, color=label_color) for s in col_labels])
+        label_w = max((m.width for m in self.row_labels), default=0) + (GAP if len(row_labels) else 0)
+        label_h = max((m.height for m in self.col_labels), default=0) + (GAP if len(col_labels) else 0)
+        px_w = cols * self.tile + (cols - 1) * self.GAP_PX
+        px_h = self.rows * self.tile + (self.rows - 1) * self.GAP_PX
+        unit = min((slot.width - label_w) / px_w, (slot.height - label_h) / px_h)  # scene units per pixel
+        self.image.height = unit * px_h
+        self.image.move_to(slot.center + np.array([label_w / 2, -label_h / 2, 0]))
+        for r, lab in enumerate(self.row_labels):
+            lab.next_to(self.cell_center(r, 0), LEFT, buff=unit * self.tile / 2 + GAP)
+        for c, lab in enumerate(self.col_labels):
+            lab.next_to(self.cell_center(0, c), UP, buff=unit * self.tile / 2 + SMALL_GAP)
+        super().__init__(self.image, self.row_labels, self.col_labels)
+
+    def cell_center(self, row: int, col: int) -> np.ndarray:
+        step = self.image.width / (self.cols * self.tile + (self.cols - 1) * self.GAP_PX) * (self.tile + self.GAP_PX)
+        corner = self.image.get_corner(UP + LEFT)
+        half = step * self.tile / (self.tile + self.GAP_PX) / 2
+        return corner + RIGHT * (col * step + half) + DOWN * (row * step + half)
+
+    def cell_size(self) -> float:
+        return self.image.width / (self.cols * self.tile + (self.cols - 1) * self.GAP_PX) * self.tile
+
+    def highlight(self, row: int, col: int, color: str = HIGHLIGHT) -> Rectangle:
+        side = self.cell_size() + 0.06
+        return Rectangle(width=side, height=side, color=color, stroke_width=3).move_to(self.cell_center(row, col))
+
+
+# --- plots -----------------------------------------------------------------------------------------
+class HousePlot(VGroup):
+    """Axes in house style, sized to a slot: the y label reads horizontally above the axis, the x label below;
+    curves draw themselves, points get marks."""
+
+    def __init__(self, slot: Slot, x_range, y_range, x_label: str, y_label: str, x_numbers=True, y_numbers=True,
+                 places: int = 0):
+        self.x_label = text(x_label, size=Type.LABEL, color=MUTED)
+        self.y_label = text(y_label, size=Type.LABEL, color=MUTED)
+        numbers_room, end_room = 0.6, 0.4  # tick numbers left of/below the axes; marks past the ends
+        left, bottom = numbers_room, numbers_room + self.x_label.height + GAP
+        top = self.y_label.height + GAP
+        self.axes = Axes(x_range=x_range, y_range=y_range, x_length=slot.width - left - 2 * end_room,
+                         y_length=slot.height - bottom - top - end_room, tips=False,
+                         axis_config={"color": MUTED, "font_size": Type.LABEL,
+                                      "decimal_number_config": {"num_decimal_places": places}},
+                         x_axis_config={"include_numbers": x_numbers}, y_axis_config={"include_numbers": y_numbers})
+        # Put the plotting area itself (not the numbers around it) in the room the labels leave.
+        origin = self.axes.c2p(x_range[0], y_range[0])
+        self.axes.shift(np.array([slot.left + left + end_room, slot.bottom + bottom, 0]) - origin)
+        self.x_label.next_to(self.axes.x_axis, DOWN, buff=numbers_room)
+        self.y_label.next_to(self.axes.y_axis, UP, buff=GAP).align_to(self.axes.y_axis, LEFT)
+        super().__init__(self.axes, self.x_label, self.y_label)
+
+    def point(self, x: float, y: float) -> np.ndarray:
+        return self.axes.c2p(x, y)
+
+    def curve(self, xs, ys, color: str = PROMPT, width: float = 4) -> VMobject:
+        return VMobject(color=color, stroke_width=width).set_points_as_corners(
+            [self.axes.c2p(float(x), float(y)) for x, y in zip(xs, ys)])
+
+    def mark(self, x: float, y: float, label: str, color: str = HIGHLIGHT, direction=UP + RIGHT) -> VGroup:
+        dot = Dot(self.point(x, y), color=color)
+        return VGroup(dot, text(label, size=Type.LABEL, color=color).next_to(dot, direction, buff=0.08))
+
+    def arrive(self):
+        return [Create(self.axes), FadeIn(self.x_label), FadeIn(self.y_label)]
+
+
+# --- the knobs ---------------------------------------------------------------------------------------
+class KnobLegend(VGroup):
+    """The four knobs in their colours, stacked; ``active`` names the knob a chapter turns (others dimmed)."""
+
+    def __init__(self, active: str | None = None, with_meaning: bool = False, size: float = Type.CAPTION):
+        rows = []
+        for name, color, meaning in KNOBS:
+            row = VGroup(Dot(color=color, radius=0.08), text(name, size=size, color=color))
+            if with_meaning:
+                row.add(text(meaning, size=size, color=MUTED))
+            row.arrange(RIGHT, buff=SMALL_GAP + 0.05)
+            if active and name != active:
+                row.set_opacity(0.35)
+            rows.append(row)
+        super().__init__(*rows)
+        self.arrange(DOWN, aligned_edge=LEFT, buff=GAP + 0.1)
+        self.rows = dict(zip([k[0] for k in KNOBS], rows))
+
+
+# --- the title card ------------------------------------------------------------------------------------
+class TitleCard:
+    """Every chapter opens with its question; it then shrinks to a header in the top-left corner."""
+
+    ARRIVE = Pace.NORMAL + Pace.QUICK  # writing the title, then drawing its rule
+    LEAVE = Pace.NORMAL
+
+    def __init__(self, number: int, question: str):
+        self.label = text(f"Chapter {number}", size=Type.LABEL + 4, color=MUTED)
+        self.title = text(question, size=Type.TITLE)
+        if self.title.width > Slots.FRAME.width:
+            self.title.scale_to_fit_width(Slots.FRAME.width)
+        self.rule = Line(LEFT * 3, RIGHT * 3, color=PROMPT, stroke_width=3)
+        VGroup(self.label, self.title, self.rule).arrange(DOWN, buff=0.35)
+        self.header = text(question, size=Type.HEADER, color=MUTED)
+        self.header.move_to(Slots.HEADER.center).align_to(Slots.HEADER.left * RIGHT, LEFT)
+
+    def arrive(self):
+        """Two steps: (the label and the title), then the rule widening under the title."""
+        return ([FadeIn(self.label, shift=DOWN * 0.2), Write(self.title)],
+                [self.rule.animate.set_width(self.title.width + 0.6)])
+
+    def leave(self):
+        return [FadeOut(self.label), FadeOut(self.rule), self.title.animate.become(self.header)]
