@@ -25,6 +25,7 @@ from journey_base.files import atomic_write_bytes, atomic_write_json, atomic_wri
 from journey_base.freshness import read_record, stage_key, write_record
 from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
+from scenes import end_card
 from scenes.beats import ChapterScene
 from scenes.contract import missing_reads
 
@@ -177,8 +178,6 @@ def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2
 
 def render_end_card(quality: str) -> Path:
     """The silent credits card, as a clip with the same streams as the chapters (so concat copies)."""
-    from scenes import end_card as module
-
     out_dir = work_dir(quality)
     clip = out_dir / "end_card.av.mp4"
     record = out_dir / "end_card.render.json"
@@ -187,7 +186,7 @@ def render_end_card(quality: str) -> Path:
     if read_record(record, key, outputs=[clip]):
         return clip
     with tempconfig(_manim_settings(quality, "end_card", progress="none")):
-        scene = module.EndCard()
+        scene = end_card.EndCard()
         scene.render()
         silent, total = Path(scene.renderer.file_writer.movie_file_path), float(scene.renderer.time)
     wav = out_dir / "end_card.silence.wav"

@@ -8,6 +8,8 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .paths import ROOT
+
 
 @contextmanager
 def atomic_path(path: Path, suffix: str = ""):
@@ -42,8 +44,6 @@ def atomic_write_json(path: Path, obj) -> None:
 
 def shown(path: Path) -> str:
     """A path as a user would type it: relative to the project when inside it."""
-    from .paths import ROOT
-
     try:
         return str(Path(path).resolve().relative_to(ROOT))
     except ValueError:

@@ -55,7 +55,7 @@ class PossibleImages(ChapterScene):
         b.play(Create(self.pixel_box), pace=Pace.QUICK)
         b.play(ReplacementTransform(self.pixel_box.copy(), self.swatch))
         b.play(LaggedStart(*[FadeIn(x, shift=RIGHT * 0.2) for x in self.bars], lag_ratio=0.3))
-        b.fill(Write(self.values_eq))
+        b.play(Write(self.values_eq), pace=Pace.SLOW)
 
     @beat
     def formula(self, b):

@@ -64,7 +64,7 @@ class NoiseToImage(ChapterScene):
     def xhat(self, b):
         """x̂0 beside x_t: the walk again, with the model's guess of the finished picture."""
         self.right = ImagePanel(self.x0[0], self.right_slot, label=VGroup(
-            math(r"\hat{x}_0", size=Type.CAPTION, color=PROMPT), text("where it thinks it is heading",
+            math(r"\hat{x}_0", size=Type.BODY, color=PROMPT), text("where it thinks it is heading",
                                                                       size=Type.CAPTION)).arrange(buff=GAP),
             color=PROMPT)
         b.play(self.k.animate.set_value(0), pace=Pace.NORMAL)
@@ -90,11 +90,11 @@ class NoiseToImage(ChapterScene):
         """The error of the guess, step by step, with the figures the narration reads out."""
         b.play(FadeOut(self.left), FadeOut(self.right), FadeOut(self.miss))
         error = self.array("x0_error")
-        steps, top = self.steps, float(-(-error.max() * 1.15 // 20) * 20)  # headroom for the marks
+        steps, top = self.steps, float(-(-error.max() * 1.15 // 10) * 10)  # headroom for the marks
         thumb_slot, plot_slot = Slots.STAGE.below(self.model_line.get_bottom()[1]).columns(1, 2)
-        self.plot = HousePlot(plot_slot, [1, steps, max(1, steps // 6)], [0, top, top / 4], "step",
+        self.plot = HousePlot(plot_slot, [1, steps, max(1, steps // 6)], [0, top, top / 5], "step",
                               "error of the guess (levels per colour)")
-        self.thumb = ImagePanel(self.x0[0], thumb_slot.stack(2)[0], label="the guess", color=PROMPT)
+        self.thumb = ImagePanel(self.x0[0], thumb_slot, label="the guess", color=PROMPT)
         self.curve = self.plot.curve(range(1, steps + 1), error)
         b.play(*self.plot.arrive(), *self.thumb.arrive())
         self.k.set_value(0)
@@ -114,7 +114,7 @@ class NoiseToImage(ChapterScene):
         self.thumb.image.clear_updaters()
         b.play(FadeOut(VGroup(self.plot, self.curve, self.dot, self.marks, self.bar, self.track)),
                FadeOut(self.thumb))
-        image_slot, legend_slot = Slots.STAGE.split(2)
+        image_slot, legend_slot = Slots.STAGE.below(self.model_line.get_bottom()[1]).split(2)
         big = pixel_image(self.array("final"), image_slot.height)
         image_slot.place(big)
         frame = Rectangle(width=big.width, height=big.height, color=STEPS).move_to(big)

@@ -1,5 +1,5 @@
-"""The layout check: no two pieces of text overlap, nothing visible leaves the frame's safe area, and no
-text is smaller than readable at 480p.
+"""The layout check: no two pieces of text overlap, no text lies on an image, nothing visible leaves the
+frame's safe area, and no text is smaller than readable at 480p.
 
 It looks at the scene as the viewer sees it after each animation and at the end of every beat. A
 "text" is a Text, MathTex/Tex or DecimalNumber (the unit a viewer reads; its glyphs are not compared
@@ -92,6 +92,13 @@ def texts_in(mobjects) -> list[Mobject]:
     return found
 
 
+def images_in(mobjects) -> list[ImageMobject]:
+    found = []
+    for mob in mobjects:
+        found += [m for m in mob.get_family() if isinstance(m, ImageMobject) and visible(m)]
+    return found
+
+
 def font_size(mob: Mobject) -> float | None:
     try:
         return float(mob.font_size)
@@ -108,6 +115,10 @@ def find_problems(mobjects) -> list[str]:
         for j in range(i + 1, len(texts)):
             if boxes[i].overlaps(boxes[j]):
                 problems.append(f"{describe(texts[i])} overlaps {describe(texts[j])}")
+    for image in images_in(mobjects):
+        for t, box in zip(texts, boxes):
+            if box.overlaps(Box.of(image)):
+                problems.append(f"{describe(t)} lies on an image (at ({image.get_x():.1f}, {image.get_y():.1f}))")
     for t in texts:
         size = font_size(t)
         if size is not None and size < Type.MINIMUM - 0.5:

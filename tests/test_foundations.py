@@ -15,7 +15,7 @@ from journey_base.freshness import imported_modules
 from journey_base.paths import ROOT
 from scenes import layout
 from scenes.beats import beat
-from scenes.pieces import text
+from scenes.pieces import pixel_image, text
 from scenes.style import Slots, Type
 
 LAYERS = ("journey_base", "render_data", "scenes", "diffusion_journey")
@@ -66,6 +66,9 @@ def test_layout_problems_are_named():
     assert any("'left words'" in p and "'right words'" in p and "overlaps" in p for p in problems)
     assert any("'off the edge'" in p and "leaves the safe area" in p for p in problems)
     assert any("'tiny'" in p and "too small" in p for p in problems)
+    picture = pixel_image(np.zeros((8, 8, 3), np.uint8), 2.0).move_to([0, -2, 0])
+    caption = text("under the picture", size=Type.BODY).move_to([0, -2, 0])
+    assert any("'under the picture'" in p and "lies on an image" in p for p in layout.find_problems([caption, picture]))
     assert layout.find_problems([text("alone", size=Type.BODY)]) == []
     faded = text("faded", size=Type.BODY).set_opacity(0)
     assert layout.find_problems([a, faded.move_to(a)]) == []  # invisible text is not on screen
