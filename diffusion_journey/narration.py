@@ -13,6 +13,8 @@ A script is plain text (one file per chapter in ``narration/``)::
                         never type a number the data can give.
 - ``[[cue]]``           a cue mark: the scene waits here (``self.wait_until("cue")``) so the
                         animation starts when the voice reaches this point.
+- ``@claim COND`` / ``@or COND`` / ``@otherwise`` / ``@end``  a guarded claim: the first wording whose
+                        condition the data makes true is spoken (see diffusion_journey/claims.py).
 - A blank line ends a paragraph (a longer pause). Sentences end with ``.``, ``!`` or ``?``;
   each sentence becomes one subtitle.
 
@@ -26,9 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
+from .claims import Alternative, ClaimBlock, ClaimSyntaxError, Condition, Decision, choose
+
 CUE_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 PLACEHOLDER_NAME = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)+\Z")
-DIRECTIVES = ("title",)
+DIRECTIVES = ("title", "claim", "or", "otherwise", "end")
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) and then whitespace.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 
@@ -64,7 +68,7 @@ class ParagraphBreak:
     line: int
 
 
-Token = Text | Placeholder | Cue | ParagraphBreak
+Token = Text | Placeholder | Cue | ParagraphBreak | ClaimBlock
 
 # The two inline marks: (opens, closes, valid name, token, what it is called, message for a bad name).
 MARKS = (
@@ -86,7 +90,12 @@ class Script:
 
     @property
     def placeholders(self) -> list[Placeholder]:
-        return [t for t in self.tokens if isinstance(t, Placeholder)]
+        inside = [t for b in self.claims for alt in b.alternatives for t in alt.tokens]
+        return [t for t in self.tokens + inside if isinstance(t, Placeholder)]
+
+    @property
+    def claims(self) -> list[ClaimBlock]:
+        return [t for t in self.tokens if isinstance(t, ClaimBlock)]
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,7 @@ class Plan:
     title: str
     segments: list[Segment]
     sentences: list[str]
+    claims: list[Decision] = field(default_factory=list)  # which wording the data chose, claim by claim
 
 
 def parse_file(path: str | Path) -> Script:
@@ -128,12 +138,14 @@ def parse(source: str, path: str | Path = "<narration>") -> Script:
     tokens: list[Token] = []
     seen_cues: dict[str, int] = {}
     in_paragraph = False
+    claim: ClaimBlock | None = None  # the guarded claim being read, if any
+    target = tokens  # where the next tokens go: the script, or the current claim alternative
 
     for line_no, raw in enumerate(source.splitlines(), start=1):
         line = raw.strip()
         if not line:
             if in_paragraph:
-                tokens.append(ParagraphBreak(line_no))
+                target.append(ParagraphBreak(line_no))
                 in_paragraph = False
             continue
         if line.startswith("#"):
@@ -141,7 +153,11 @@ def parse(source: str, path: str | Path = "<narration>") -> Script:
         if line.startswith("@"):
             name, _, value = line[1:].partition(" ")
             if name not in DIRECTIVES:
-                raise NarrationError(path, line_no, f"unknown directive '@{name}' (known: @title)")
+                raise NarrationError(path, line_no, f"unknown directive '@{name}' (known: "
+                                                    f"{', '.join('@' + d for d in DIRECTIVES)})")
+            if name != "title":
+                claim, target = _claim_directive(name, value, claim, tokens, line_no, path)
+                continue
             if tokens or title is not None:
                 raise NarrationError(path, line_no, "@title must come once, before the first sentence")
             if not value.strip():
@@ -150,22 +166,80 @@ def parse(source: str, path: str | Path = "<narration>") -> Script:
             continue
         for token in _tokenize_line(line, line_no, path):
             if isinstance(token, Cue):
+                if claim is not None:
+                    raise NarrationError(path, line_no, f"cue [[{token.name}]] inside a claim: put it before "
+                                                        f"'@claim' (line {claim.line}) or after its '@end'")
                 if token.name in seen_cues:
                     raise NarrationError(
                         path, line_no, f"cue [[{token.name}]] is used twice (first on line {seen_cues[token.name]})"
                     )
                 seen_cues[token.name] = line_no
-            tokens.append(token)
-        tokens.append(Text(" ", line_no))  # a line break inside a paragraph is a space
+            target.append(token)
+        target.append(Text(" ", line_no))  # a line break inside a paragraph is a space
         in_paragraph = True
 
+    if claim is not None:
+        raise NarrationError(path, claim.line, "this claim is never closed: end it with a line '@end'")
     if title is None:
         raise NarrationError(path, 1, "missing '@title ...' line at the top")
     if not any(isinstance(t, Text) and t.text.strip() for t in tokens) and not any(
-        isinstance(t, Placeholder) for t in tokens
+        isinstance(t, (Placeholder, ClaimBlock)) for t in tokens
     ):
         raise NarrationError(path, 1, "the script has no text to speak")
     return Script(str(path), title, tokens)
+
+
+def _claim_directive(name: str, value: str, claim: ClaimBlock | None, tokens: list, line_no: int, path):
+    """Read @claim / @or / @otherwise / @end; returns (the open claim or None, where tokens go next)."""
+    if name == "claim" and claim is not None:
+        raise NarrationError(path, line_no, f"@claim inside the claim of line {claim.line}: close that one with '@end'")
+    if name != "claim" and claim is None:
+        raise NarrationError(path, line_no, f"@{name} without a '@claim' before it")
+    if name in ("or", "otherwise", "end") and claim.alternatives[-1].condition is None and name != "end":
+        raise NarrationError(path, line_no, f"@{name} after '@otherwise': '@otherwise' is the last wording")
+    if name == "end":
+        if not any(t for alt in claim.alternatives for t in alt.tokens):
+            raise NarrationError(path, line_no, "this claim has no wording to speak")
+        return None, tokens
+    condition = None
+    if name in ("claim", "or"):
+        try:
+            condition = Condition.parse(value)
+        except ClaimSyntaxError as exc:
+            raise NarrationError(path, line_no, str(exc)) from None
+    elif value.strip():
+        raise NarrationError(path, line_no, "@otherwise takes no condition")
+    if name == "claim":
+        claim = ClaimBlock(line_no)
+        tokens.append(claim)
+    claim.alternatives.append(Alternative(condition, line_no))
+    return claim, claim.alternatives[-1].tokens
+
+
+def _choose_claims(script: Script, facts: Mapping) -> tuple[list[Token], list[Decision]]:
+    """The script's tokens with each claim replaced by the wording its data makes true."""
+    chosen, decisions = [], []
+    for token in script.tokens:
+        if not isinstance(token, ClaimBlock):
+            chosen.append(token)
+            continue
+        for alt in token.alternatives:
+            for name in alt.condition.facts_named() if alt.condition else []:
+                try:
+                    lookup_fact(facts, name)
+                except KeyError:
+                    known = ", ".join(sorted(_flatten(facts))) or "none"
+                    raise NarrationError(script.path, alt.line, f"the claim names {name}, which the data does not "
+                                                                f"have (the data has: {known})") from None
+        alt, decision = choose(token, facts, lookup_fact)
+        if alt is None:
+            measured = ", ".join(f"{k} = {format_fact(v)}" for k, v in decision.values.items())
+            raise NarrationError(script.path, token.line, f"the claim '{decision.condition}' is not true of the "
+                                                          f"data ({measured}) and no other wording is: fix the "
+                                                          f"claim or add an '@otherwise' wording")
+        chosen += alt.tokens
+        decisions.append(decision)
+    return chosen, decisions
 
 
 def _tokenize_line(line: str, line_no: int, path: str | Path) -> list[Token]:
@@ -230,9 +304,19 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
     ``known_cues`` are the cues the chapter's scene waits on: a cue the script uses that the scene
     does not know, or one the scene needs that the script lacks, is an error.
     """
+    # Keep the wording each claim's data makes true, then check every placeholder (in dropped wordings too).
+    tokens, decisions = _choose_claims(script, facts)
+    for token in script.placeholders:
+        try:
+            lookup_fact(facts, token.name)
+        except KeyError:
+            known = ", ".join(sorted(_flatten(facts))) or "none"
+            raise NarrationError(
+                script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
+            ) from None
     # Resolve placeholders into text, keeping the stream of text / cue / paragraph tokens.
     stream: list[Token] = []
-    for token in script.tokens:
+    for token in tokens:
         if isinstance(token, Placeholder):
             try:
                 value = lookup_fact(facts, token.name)
@@ -310,7 +394,7 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
     end_sentence("chapter_end")
 
     _set_last_pause(segments, "chapter_end")
-    return Plan(script.title, segments, sentences)
+    return Plan(script.title, segments, sentences, decisions)
 
 
 def _set_last_pause(segments: list[Segment], pause: str) -> None:

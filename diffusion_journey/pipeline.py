@@ -64,12 +64,15 @@ def narration_plan(chapter: Chapter, facts: dict) -> Plan:
     return plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues())
 
 
-def check_chapter(chapter: Chapter) -> list[str]:
-    """Both contracts of a chapter: narration <-> data (placeholders, cues) and scene <-> data (facts, arrays)."""
+def check_chapter(chapter: Chapter, report=print) -> list[str]:
+    """Both contracts of a chapter: narration <-> data (placeholders, cues, guarded claims) and scene <-> data
+    (the facts and arrays it reads). Returns the problems; reports which wording each claim's data chose."""
     data = make_data(chapter)
     problems = []
     try:
-        narration_plan(chapter, data.facts)
+        for d in narration_plan(chapter, data.facts).claims:
+            measured = ", ".join(f"{k} = {v}" for k, v in d.values.items())
+            report(f"[check] {chapter.id}: claim at line {d.line} ({measured}): says the '{d.chosen}' wording")
     except NarrationError as exc:
         problems.append(str(exc))
     arrays = {name.removesuffix(".npy") for name in data.manifest.get("files", {}) if name.endswith(".npy")}

@@ -12,9 +12,9 @@ from manim import (DOWN, LEFT, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, C
                    linear)
 
 from scenes.beats import ChapterScene, beat
-from scenes.compass import Walker
-from scenes.pieces import ImagePanel, LabelledCounter, counter, math, pixel_image, set_pixels, tex_thousands, text
-from scenes.style import (GAP, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
+from scenes.compass import Walker, wander
+from scenes.pieces import ImagePanel, LabelledCounter, counter, math, set_pixels, tex_thousands, text
+from scenes.style import (GAP, NUDGE, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
                           Type)
 
 ZOOMS = 3  # atoms opened into universes one by one before the rings count the rest
@@ -54,7 +54,7 @@ class PossibleImages(ChapterScene):
         bottom.place(self.values_eq)
         b.play(Create(self.pixel_box), pace=Pace.QUICK)
         b.play(ReplacementTransform(self.pixel_box.copy(), self.swatch))
-        b.play(LaggedStart(*[FadeIn(x, shift=RIGHT * 0.2) for x in self.bars], lag_ratio=0.3))
+        b.play(LaggedStart(*[FadeIn(x, shift=RIGHT * NUDGE) for x in self.bars], lag_ratio=0.3))
         b.play(Write(self.values_eq), pace=Pace.SLOW)
 
     @beat
@@ -71,8 +71,8 @@ class PossibleImages(ChapterScene):
         self.steps.arrange(DOWN, buff=GAP * 2)
         Slots.STAGE.below(Slots.STAGE.stack(4)[0].bottom).place(self.steps)
         b.play(Write(self.steps[0]))
-        b.play(FadeIn(self.steps[1], shift=DOWN * 0.3))
-        b.play(FadeIn(self.steps[2], shift=DOWN * 0.3))
+        b.play(FadeIn(self.steps[1], shift=DOWN * NUDGE))
+        b.play(FadeIn(self.steps[2], shift=DOWN * NUDGE))
         self.zeros = LabelledCounter("zeros after the 1:", 0, label_color=MUTED).move_to(Slots.BOTTOM_STRIP.center)
         b.play(FadeIn(self.zeros), pace=Pace.QUICK)
         b.fill(self.zeros.count_to(exponent))
@@ -148,7 +148,7 @@ class PossibleImages(ChapterScene):
                         size=Type.NUMBER, color=MUTED)
         self.column = VGroup(years, years_val, heat, heat_val).arrange(DOWN, buff=GAP * 2, aligned_edge=LEFT)
         Slots.RIGHT_PANEL.place(self.column)
-        b.play(Write(years), FadeIn(years_val, shift=UP * 0.2), pace=Pace.SLOW)
+        b.play(Write(years), FadeIn(years_val, shift=UP * NUDGE), pace=Pace.SLOW)
         b.play(FadeIn(heat), FadeIn(heat_val))
 
     @beat
@@ -168,10 +168,7 @@ class PossibleImages(ChapterScene):
         b.play(FadeIn(cloud, lag_ratio=0.002))
         self.add(walker)
         b.play(FadeIn(walker.dot), FadeIn(start_label), FadeIn(goal), FadeIn(goal_label), pace=Pace.QUICK)
-        route = [start, start + (goal.get_center() - start) * np.array([0.3, 0.1, 0]) + UP * 0.6,
-                 start + (goal.get_center() - start) * 0.5 + DOWN * 0.8, goal.get_center() + LEFT * 1.2 + DOWN * 0.4,
-                 goal.get_center()]
-        b.fill(walker.walk(route), leave=Pace.NORMAL)
+        b.fill(walker.walk(wander(start, goal.get_center(), seed=3)), leave=Pace.NORMAL)
         b.play(walker.dot.animate.set_color(GUIDANCE).scale(1.3), pace=Pace.QUICK)
 
 

@@ -10,8 +10,8 @@ from manim import (DOWN, UP, Create, FadeIn, FadeOut, Rectangle, RoundedRectangl
                    always_redraw, linear)
 
 from scenes.beats import ChapterScene, beat
-from scenes.pieces import HousePlot, ImagePanel, KnobLegend, math, pixel_image, set_pixels, text
-from scenes.style import GAP, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, Pace, Slots, Type
+from scenes.pieces import HousePlot, ImagePanel, KnobLegend, math, pixel_image, text
+from scenes.style import GAP, NUDGE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, Pace, Slots, Type
 
 
 class NoiseToImage(ChapterScene):
@@ -29,7 +29,7 @@ class NoiseToImage(ChapterScene):
         top = VGroup(self.prompt_box, self.model_line).arrange(DOWN, buff=GAP)
         top.move_to(Slots.STAGE.center).align_to(Slots.STAGE.top * UP, UP)
         b.play(Create(box), Write(words), pace=Pace.SLOW)
-        b.play(FadeIn(self.model_line, shift=UP * 0.1))
+        b.play(FadeIn(self.model_line, shift=UP * NUDGE))
 
     @beat
     def start(self, b):
@@ -83,7 +83,7 @@ class NoiseToImage(ChapterScene):
                          color=HIGHLIGHT).move_to(self.left.caption)
         b.play(FadeOut(self.counter), *self.left.retitle(label="first guess (step 1)", color=PROMPT),
                *self.right.retitle(label="final image", color=STEPS))
-        b.play(FadeIn(self.miss, shift=UP * 0.2))
+        b.play(FadeIn(self.miss, shift=UP * NUDGE))
 
     @beat
     def graph(self, b):

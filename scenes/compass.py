@@ -52,6 +52,18 @@ class Compass(VGroup):
         return self.strength.animate.set_value(strength)
 
 
+def wander(start, goal, seed: int, turns: int = 4, spread: float = 1.0) -> list[np.ndarray]:
+    """Waypoints of a seeded, hesitant walk from ``start`` to ``goal`` (an illustration, not a measured path:
+    chapters with data walk the model's real trajectories)."""
+    start, goal = np.asarray(start, dtype=float), np.asarray(goal, dtype=float)
+    rng = np.random.default_rng(seed)
+    along = goal - start
+    side = np.array([-along[1], along[0], 0.0]) / (np.linalg.norm(along) + 1e-9)
+    fractions = np.sort(rng.uniform(0.15, 0.9, turns))
+    offsets = rng.normal(0, spread, turns) * (1 - fractions)  # the walk settles as it nears the goal
+    return [start] + [start + f * along + o * side for f, o in zip(fractions, offsets)] + [goal]
+
+
 class Walker(VGroup):
     """A dot that walks a path and leaves a trail that fades behind it.
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 from manim import DecimalNumber, ImageMobject, Mobject, SingleStringMathTex, Text, VMobject
 
 from .style import FRAME_H, FRAME_W, SAFE, Type

@@ -71,6 +71,7 @@ FRAME_W, FRAME_H = 14.0 + 2 / 9, 8.0  # manim's 16:9 frame in scene units
 SAFE = 0.35  # margin kept free at every edge of the frame
 GAP = 0.2  # the usual space between neighbours
 SMALL_GAP = 0.12  # a label and the thing it names
+NUDGE = 0.25  # how far things drift as they fade in or out
 
 
 @dataclass(frozen=True)
