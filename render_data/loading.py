@@ -90,6 +90,8 @@ class LoadedModel:
     device: torch.device = field(default_factory=lambda: torch.device("cpu"))
     dtype: torch.dtype = torch.float32
     pipeline: object | None = None  # the equivalent diffusers pipeline (for cross-checks)
+    tokenizer: object | None = None  # what ``encode`` tokenises with (render_data.anatomy shows its tokens)
+    text_encoder: torch.nn.Module | None = None  # what ``encode`` runs
 
     @property
     def image_size(self) -> tuple[int, int]:
@@ -185,6 +187,8 @@ def _load_embedded(folder: Path, name: str, device: torch.device, dtype: torch.d
         device=device,
         dtype=dtype,
         pipeline=PixelTextToImagePipeline(unet=unet, scheduler=scheduler),
+        tokenizer=encode.tokenizer,
+        text_encoder=encode.text_encoder,
     )
 
 
@@ -251,6 +255,7 @@ def load_text_encoder(te_cfg: dict, folder: Path, name: str, device: torch.devic
         pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
         return TextEmbedding(states, pooled, mask)
 
+    encode.tokenizer, encode.text_encoder = tokenizer, encoder  # for LoadedModel (the anatomy chapter)
     te_name = te_cfg.get("package") or str(te_cfg.get("path"))
     return encode, te_name, encoder.config.hidden_size
 
@@ -324,6 +329,8 @@ def _load_pipeline(folder: Path, name: str, device: torch.device, dtype: torch.d
         device=device,
         dtype=dtype,
         pipeline=pipe,
+        tokenizer=pipe.tokenizer,
+        text_encoder=pipe.text_encoder,
     )
 
 

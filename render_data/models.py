@@ -1,8 +1,13 @@
 """Which model the data comes from, and the facts about it that chapters state.
 
 The embedded default is the project's own small pixel-space model (``models/embedded``, weights
-committed). Its hash covers only what defines the model (weights and configs), not its evaluation or
-card, so re-running ``make eval`` does not make every chapter's data stale.
+committed). Any other model ``render_data.loading.load_model`` accepts (a folder in the embedded layout, a
+diffusers pipeline folder, a hub id in the local cache) describes itself the same way: name, the geometry
+of the images it makes, and a content hash over what defines it (weights and configs, not its evaluation
+or card, so re-running ``make eval`` does not make every chapter's data stale).
+
+This module reads files only (no torch): it decides freshness for every chapter, including those that
+never load a model.
 """
 
 from __future__ import annotations
@@ -15,26 +20,90 @@ from .embedded_model import EMBEDDED_DIR, RESOLUTION, UNET_CONFIG
 
 # Files beside the weights that describe the model but do not change what it computes.
 DESCRIPTIVE_FILES = {"eval.json", "training.json"}
+HASHED_SUFFIXES = {".json", ".safetensors"}
 
 # The embedded model's image geometry as designed (pixel space, RGB).
 EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": RESOLUTION, "height": RESOLUTION,
                  "channels": UNET_CONFIG["in_channels"]}
 
 
-def describe_model(spec: str = "embedded") -> dict:
-    """Name, image geometry and a content hash of the model (so data made with another model is stale)."""
-    if spec != "embedded":
-        raise ValueError(f"model '{spec}': only the embedded model is available so far")
-    info = dict(EMBEDDED_PLAN)
-    unet_config = EMBEDDED_DIR / "unet" / "config.json"
+class ModelNotFoundError(FileNotFoundError):
+    pass
+
+
+def describe_model(spec: str | Path = "embedded") -> dict:
+    """Name, image geometry and a content hash of the model (so data made with another model is stale).
+
+    Keys: name, width, height, channels, hash.
+    """
+    if isinstance(spec, str) and spec == "embedded":
+        if not (EMBEDDED_DIR / "unet" / "config.json").exists():
+            return _with_hash(dict(EMBEDDED_PLAN), EMBEDDED_DIR, files=False)
+        return describe_folder(EMBEDDED_DIR, EMBEDDED_PLAN["name"])
+    return describe_folder(model_folder(spec), str(spec))
+
+
+def describe_loaded(model) -> dict:
+    """``describe_model`` for a ``render_data.loading.LoadedModel``: its geometry, its source folder's hash."""
+    name = EMBEDDED_PLAN["name"] if model.name == "embedded" else model.name
+    height, width = model.image_size
+    info = {"name": name, "width": int(width), "height": int(height), "channels": _image_channels(model)}
+    return _with_hash(info, Path(model.source))
+
+
+def describe_folder(folder: Path, name: str) -> dict:
+    """Geometry read from the configs of a model folder (embedded layout or diffusers pipeline)."""
+    folder = Path(folder)
+    unet = _read_json(folder / "unet" / "config.json")
+    size = unet["sample_size"]
+    height, width = (size, size) if isinstance(size, int) else size
+    channels, scale = unet["in_channels"], 1
+    vae_config = folder / "vae" / "config.json"
+    if (folder / "model_index.json").exists() and vae_config.exists():
+        vae = _read_json(vae_config)
+        scale = 2 ** (len(vae["block_out_channels"]) - 1)  # as render_data.loading computes it
+        channels = vae.get("out_channels", 3)
+    info = {"name": name, "width": int(width) * scale, "height": int(height) * scale, "channels": int(channels)}
+    return _with_hash(info, folder)
+
+
+def model_folder(spec: str | Path) -> Path:
+    """The folder a model spec names: "embedded", a folder, or a hub id's snapshot in the local cache."""
+    if isinstance(spec, str) and spec == "embedded":
+        return EMBEDDED_DIR
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        return path
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(str(spec), local_files_only=True))
+    except Exception as exc:  # noqa: BLE001 - LocalEntryNotFoundError, HFValidationError, ImportError
+        raise ModelNotFoundError(
+            f"model '{spec}': not a folder and not in the local Hugging Face cache (nothing is downloaded)"
+        ) from exc
+
+
+def _image_channels(model) -> int:
+    if model.vae is not None:
+        return int(model.vae.config.out_channels)
+    return int(model.sample_shape[0])
+
+
+def _with_hash(info: dict, folder: Path, files: bool = True) -> dict:
     digest = hashlib.sha256(json.dumps(info, sort_keys=True).encode())
-    if unet_config.exists():
-        cfg = json.loads(unet_config.read_text())
-        size = cfg["sample_size"]
-        info.update(width=size, height=size, channels=cfg["in_channels"])
-        for f in sorted(EMBEDDED_DIR.rglob("*")):
-            if f.is_file() and f.suffix in {".json", ".safetensors"} and f.name not in DESCRIPTIVE_FILES:
+    if files:
+        for f in sorted(Path(folder).rglob("*")):
+            if f.is_file() and f.suffix in HASHED_SUFFIXES and f.name not in DESCRIPTIVE_FILES:
                 digest.update(f.name.encode())
-                digest.update(f.read_bytes())
-    info["hash"] = digest.hexdigest()[:16]
-    return info
+                with open(f, "rb") as fh:  # streamed: a latent model's weights are gigabytes
+                    for chunk in iter(lambda: fh.read(1 << 24), b""):
+                        digest.update(chunk)
+    return dict(info, hash=digest.hexdigest()[:16])
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise ModelNotFoundError(f"{path}: missing (not a model folder?)") from exc
