@@ -81,7 +81,7 @@ class Beat:
         """Wait out the beat; a long still picture is noted (the video should keep moving while it speaks)."""
         if self.remaining > Pace.STILL_WARNING and not self.scene.has_motion():
             self.scene.still_holds.append((self.cue or "opening", round(self.remaining, 1)))
-        if self.remaining > 0:
+        if self.remaining >= self.scene.frame_time:
             self.scene.wait(self.remaining)
 
 
@@ -179,10 +179,16 @@ class ChapterScene(Scene):
         self.header = card.title
 
     def _open_beat(self, cue: str | None) -> None:
-        """Segment k's speech starts now (the previous beat held until its own speech ended)."""
+        """Segment k's speech starts now: on schedule (within a frame), or late if an earlier beat overran."""
         k = len(self.segment_starts)
+        on_time = sum(self._durations[:k])
+        late = self.now - on_time > self.frame_time  # frame rounding is not lateness: it must not add up
         self.segment_starts.append(self.now)
-        self.current = Beat(self, cue, end=self.now + self._durations[k])
+        self.current = Beat(self, cue, end=(self.now if late else on_time) + self._durations[k])
+
+    @property
+    def frame_time(self) -> float:
+        return 1.0 / self.camera.frame_rate
 
     def _close_beat(self) -> None:
         self._check_layout(f"end of beat '{self.current.cue or 'opening'}'")
