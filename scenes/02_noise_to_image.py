@@ -10,7 +10,7 @@ from manim import (DOWN, UP, Create, FadeIn, FadeOut, Rectangle, RoundedRectangl
                    always_redraw, linear)
 
 from scenes.beats import ChapterScene, beat
-from scenes.pieces import HousePlot, ImagePanel, KnobLegend, math, pixel_image, text
+from scenes.pieces import HousePlot, ImagePanel, KnobLegend, empty_canvas, math, pixel_image, text
 from scenes.style import GAP, NUDGE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, Pace, Slots, Type
 
 
@@ -30,6 +30,11 @@ class NoiseToImage(ChapterScene):
         top.move_to(Slots.STAGE.center).align_to(Slots.STAGE.top * UP, UP)
         b.play(Create(box), Write(words), pace=Pace.SLOW)
         b.play(FadeIn(self.model_line, shift=UP * NUDGE))
+        # The empty canvas, pixel by pixel: what the model will paint on.
+        w, h = self.fact("model.width"), self.fact("model.height")
+        self.slots = Slots.STAGE.below(self.model_line.get_bottom()[1]).split(2, gap=1.2)
+        self.canvas = ImagePanel(empty_canvas(w, h), self.slots[0], label=f"{w} \u00d7 {h} pixels")
+        b.fill(*self.canvas.arrive(), leave=Pace.NORMAL)
 
     @beat
     def start(self, b):
@@ -37,10 +42,10 @@ class NoiseToImage(ChapterScene):
         self.xt, self.x0 = self.array("xt_frames"), self.array("x0_frames")
         self.steps = len(self.xt)
         self.k = ValueTracker(0)
-        panels = Slots.STAGE.below(self.model_line.get_bottom()[1]).split(2, gap=1.2)
+        panels = self.slots
         self.left = ImagePanel(self.xt[0], panels[0], label="what the model sees",
                                caption=f"seed {self.fact('run.seed')}", color=SEED)
-        b.play(*self.left.arrive())
+        b.play(FadeOut(self.canvas), *self.left.arrive())
         self.left.play_frames(self.xt, self.k)
         self.right_slot = panels[1]
 

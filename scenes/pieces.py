@@ -61,6 +61,12 @@ def pixel_image(array: np.ndarray, height: float) -> ImageMobject:
     return img
 
 
+def empty_canvas(width: int, height: int) -> np.ndarray:
+    """A faint checkerboard of width x height pixels: the canvas before anything is painted on it."""
+    checker = (np.add.outer(np.arange(height), np.arange(width)) % 2) * 18 + 24
+    return np.repeat(checker[..., None], 3, axis=2).astype(np.uint8)
+
+
 def set_pixels(img: ImageMobject, rgb: np.ndarray) -> None:
     """Swap an ImageMobject's pixels in place (frame-by-frame sequences); its size and scaling stay."""
     img.pixel_array = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255, np.uint8)], axis=2)
