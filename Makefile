@@ -37,13 +37,13 @@ check: setup  ## check every chapter's narration and scene against its data, and
 	$(CLI) check --layout $(CH)
 
 dataset: setup  ## build the emoji sprites (npm packages) + a preview contact sheet
-	$(PY) -m render_data.dataset --preview 36
+	$(PY) -m render_data.model_factory.dataset --preview 36
 
 train: setup  ## train the embedded model (resumable; GPU if present). TRAIN_ARGS="--minutes 9 --batch 256"
-	$(PY) -m render_data.train $(TRAIN_ARGS)
+	$(PY) -m render_data.model_factory.train $(TRAIN_ARGS)
 
 eval: setup  ## evaluate the embedded model: adherence, guidance, diversity -> models/embedded/eval.json + card
-	$(PY) -m render_data.evaluate $(EVAL_ARGS)
+	$(PY) -m render_data.model_factory.evaluate $(EVAL_ARGS)
 
 list: setup  ## list chapters
 	@$(CLI) list

@@ -16,15 +16,14 @@ import hashlib
 import json
 from pathlib import Path
 
-from .embedded_model import EMBEDDED_DIR, RESOLUTION, UNET_CONFIG
+from journey_base.paths import ROOT
 
 # Files beside the weights that describe the model but do not change what it computes.
 DESCRIPTIVE_FILES = {"eval.json", "training.json"}
 HASHED_SUFFIXES = {".json", ".safetensors"}
 
-# The embedded model's image geometry as designed (pixel space, RGB).
-EMBEDDED_PLAN = {"name": "diffusion-journey emoji model", "width": RESOLUTION, "height": RESOLUTION,
-                 "channels": UNET_CONFIG["in_channels"]}
+EMBEDDED_DIR = ROOT / "models" / "embedded"  # the project's own model (render_data.model_factory makes it)
+EMBEDDED_NAME = "diffusion-journey emoji model"
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -38,14 +37,15 @@ def describe_model(spec: str | Path = "embedded") -> dict:
     """
     if isinstance(spec, str) and spec == "embedded":
         if not (EMBEDDED_DIR / "unet" / "config.json").exists():
-            return _with_hash(dict(EMBEDDED_PLAN), EMBEDDED_DIR, files=False)
-        return describe_folder(EMBEDDED_DIR, EMBEDDED_PLAN["name"])
+            raise ModelNotFoundError(f"{EMBEDDED_DIR / 'unet' / 'config.json'} missing: the embedded model's weights "
+                                     f"are committed (git checkout models/embedded), or make them with 'make train'")
+        return describe_folder(EMBEDDED_DIR, EMBEDDED_NAME)
     return describe_folder(model_folder(spec), str(spec))
 
 
 def describe_loaded(model) -> dict:
     """``describe_model`` for a ``render_data.loading.LoadedModel``: its geometry, its source folder's hash."""
-    name = EMBEDDED_PLAN["name"] if model.name == "embedded" else model.name
+    name = EMBEDDED_NAME if model.name == "embedded" else model.name
     height, width = model.image_size
     info = {"name": name, "width": int(width), "height": int(height), "channels": _image_channels(model)}
     return _with_hash(info, Path(model.source))
@@ -90,15 +90,14 @@ def _image_channels(model) -> int:
     return int(model.sample_shape[0])
 
 
-def _with_hash(info: dict, folder: Path, files: bool = True) -> dict:
+def _with_hash(info: dict, folder: Path) -> dict:
     digest = hashlib.sha256(json.dumps(info, sort_keys=True).encode())
-    if files:
-        for f in sorted(Path(folder).rglob("*")):
-            if f.is_file() and f.suffix in HASHED_SUFFIXES and f.name not in DESCRIPTIVE_FILES:
-                digest.update(f.name.encode())
-                with open(f, "rb") as fh:  # streamed: a latent model's weights are gigabytes
-                    for chunk in iter(lambda: fh.read(1 << 24), b""):
-                        digest.update(chunk)
+    for f in sorted(Path(folder).rglob("*")):
+        if f.is_file() and f.suffix in HASHED_SUFFIXES and f.name not in DESCRIPTIVE_FILES:
+            digest.update(f.name.encode())
+            with open(f, "rb") as fh:  # streamed: a latent model's weights are gigabytes
+                for chunk in iter(lambda: fh.read(1 << 24), b""):
+                    digest.update(chunk)
     return dict(info, hash=digest.hexdigest()[:16])
 
 

@@ -1,4 +1,4 @@
-"""The training-data builder (render_data.dataset), on the real sprites (built once per session)."""
+"""The training-data builder (render_data.model_factory), on the real sprites (built once per session)."""
 
 import json
 import subprocess
@@ -8,20 +8,23 @@ import numpy as np
 import pytest
 
 from journey_base.paths import BUILD, ROOT
-from render_data import dataset as ds
+from render_data.model_factory import captions as grammar
+from render_data.model_factory import compose, dataset, npm_sources
+from render_data.model_factory import specs as tables
+from render_data.model_factory import sprites as sprite_files
 
 
 @pytest.fixture(scope="module")
 def sprites():
     path = BUILD / "dataset" / "sprites.npz"  # the session's temp build folder (see conftest.py)
     try:
-        return ds.load_sprites(path, progress=False, log=lambda *a: None)
-    except ds.FetchError as exc:
+        return sprite_files.load_sprites(path, progress=False, log=lambda *a: None)
+    except npm_sources.FetchError as exc:
         pytest.skip(f"emoji packages could not be fetched from the npm registry: {exc}")
 
 
 def spec(**kw):
-    return ds.make_spec(**{"subject": "snail", "style": "fluent3d", "size": "small", "position": "top left",
+    return tables.make_spec(**{"subject": "snail", "style": "fluent3d", "size": "small", "position": "top left",
                            "background": "purple", **kw})
 
 
@@ -30,17 +33,17 @@ def spec(**kw):
 
 def test_sprite_file_is_small_and_complete(sprites):
     assert sprites.path.stat().st_size < 8e6
-    n_sub, n_sty = len(ds.SUBJECTS), len(ds.STYLES)
+    n_sub, n_sty = len(tables.SUBJECTS), len(tables.STYLES)
     assert n_sub >= 40 and n_sty == 3
     assert sprites.rgba.shape == (n_sub * n_sty, 48, 48, 4) and sprites.rgba.dtype == np.uint8
     # every (subject, style) pair exactly once
     pairs = set(zip(sprites.subject.tolist(), sprites.style.tolist()))
     assert pairs == {(s, t) for s in range(n_sub) for t in range(n_sty)}
     meta = sprites.meta
-    assert sprites.subject_names == ds.SUBJECT_NAMES
+    assert sprites.subject_names == tables.SUBJECT_NAMES
     assert sprites.style_names == ["cartoon", "glossy 3d", "flat"]
-    assert {s["category"] for s in meta["subjects"]} == set(ds.CATEGORIES)
-    assert [c["licence"] for c in meta["sources"]] == [c["licence"] for c in ds.CREDITS]
+    assert {s["category"] for s in meta["subjects"]} == set(tables.CATEGORIES)
+    assert [c["licence"] for c in meta["sources"]] == [c["licence"] for c in npm_sources.CREDITS]
     json.dumps(meta)  # JSON-able
 
 
@@ -56,20 +59,20 @@ def test_sprites_fill_their_box_with_clean_transparent_edges(sprites):
 
 def test_no_skin_tone_variants_and_no_colour_words_in_nouns(sprites):
     for s in sprites.meta["subjects"]:
-        assert not any(t in s["code"].lower() for t in ds.SKIN_TONES), s
-    for noun in ds.SUBJECT_NAMES:
-        assert not set(noun.split()) & set(ds.BACKGROUND_NAMES), noun
-    assert len(set(ds.SUBJECT_NAMES)) == len(ds.SUBJECT_NAMES)
+        assert not any(t in s["code"].lower() for t in sprite_files.SKIN_TONES), s
+    for noun in tables.SUBJECT_NAMES:
+        assert not set(noun.split()) & set(tables.BACKGROUND_NAMES), noun
+    assert len(set(tables.SUBJECT_NAMES)) == len(tables.SUBJECT_NAMES)
 
 
 def test_credits_name_every_source():
-    by_package = {c["package"]: c for c in ds.CREDITS if c["style"]}
+    by_package = {c["package"]: c for c in npm_sources.CREDITS if c["style"]}
     assert by_package["emoji-datasource-google"]["licence"] == "Apache-2.0"
     assert by_package["emoji-datasource-twitter"]["licence"] == "CC-BY-4.0"
     assert by_package["@lobehub/fluent-emoji-3d"]["licence"] == "MIT"
-    for c in ds.CREDITS:
+    for c in npm_sources.CREDITS:
         assert c["name"] and c["credit"] and c["version"]
-    for src in ds.SOURCES.values():
+    for src in npm_sources.SOURCES.values():
         assert src["version"][0].isdigit() and src["integrity"].startswith("sha512-")
 
 
@@ -78,7 +81,7 @@ def test_resize_matches_pil_lanczos():
 
     rng = np.random.default_rng(0)
     x = rng.random((40, 52)).astype(np.float32)
-    ours = ds.resize_premultiplied(np.repeat(x[..., None], 4, -1), (17, 23))[..., 3]
+    ours = sprite_files.resize_premultiplied(np.repeat(x[..., None], 4, -1), (17, 23))[..., 3]
     pil = np.asarray(Image.fromarray(x, mode="F").resize((23, 17), Image.LANCZOS))
     assert np.abs(ours - np.clip(pil, 0, 1)).max() < 1e-3
 
@@ -88,63 +91,63 @@ def test_resize_matches_pil_lanczos():
 
 def test_captions_at_each_level():
     s = spec()
-    assert [ds.caption_for(s, lv) for lv in range(4)] == [
+    assert [grammar.caption_for(s, lv) for lv in range(4)] == [
         "a snail",
         "a snail on a purple background",
         "a small snail in the top left on a purple background",
         "a small glossy 3d snail in the top left on a purple background",
     ]
     s = spec(subject="car", style="twemoji", size="large", position="centre", background="grey")
-    assert ds.caption_for(s, 3) == "a large flat car in the centre on a grey background"
+    assert grammar.caption_for(s, 3) == "a large flat car in the centre on a grey background"
     s = spec(subject="guitar", style="noto", size="medium", position="bottom", background="blue")
-    assert ds.caption_for(s, 3) == "a medium cartoon guitar at the bottom on a blue background"
+    assert grammar.caption_for(s, 3) == "a medium cartoon guitar at the bottom on a blue background"
     with pytest.raises(ValueError):
-        ds.caption_for(s, 4)
+        grammar.caption_for(s, 4)
 
 
 def test_articles():
-    assert ds.caption_for(spec(subject="apple"), 0) == "an apple"
-    assert ds.caption_for(spec(subject="owl", background="orange"), 1) == "an owl on an orange background"
-    assert ds.caption_for(spec(subject="ice cream"), 0) == "an ice cream"
-    assert ds.caption_for(spec(subject="umbrella"), 0) == "an umbrella"
-    assert ds.caption_for(spec(subject="apple"), 2) == "a small apple in the top left on a purple background"
+    assert grammar.caption_for(spec(subject="apple"), 0) == "an apple"
+    assert grammar.caption_for(spec(subject="owl", background="orange"), 1) == "an owl on an orange background"
+    assert grammar.caption_for(spec(subject="ice cream"), 0) == "an ice cream"
+    assert grammar.caption_for(spec(subject="umbrella"), 0) == "an umbrella"
+    assert grammar.caption_for(spec(subject="apple"), 2) == "a small apple in the top left on a purple background"
     elephant = spec(subject="elephant", size="large", style="noto")
-    assert ds.caption_for(elephant, 3).startswith("a large cartoon elephant")
-    assert ds.caption_for(spec(subject="cherries"), 0) == "cherries"  # plural: no article
-    assert ds.caption_for(spec(subject="cherries"), 3).startswith("small glossy 3d cherries in")
-    assert ds.article("unicorn") == "a" and ds.article("anchor") == "an"
+    assert grammar.caption_for(elephant, 3).startswith("a large cartoon elephant")
+    assert grammar.caption_for(spec(subject="cherries"), 0) == "cherries"  # plural: no article
+    assert grammar.caption_for(spec(subject="cherries"), 3).startswith("small glossy 3d cherries in")
+    assert grammar.article("unicorn") == "a" and grammar.article("anchor") == "an"
 
 
 def test_vague_captions_leave_freedom_detailed_ones_pin_down():
     base = spec()
     variants = [spec(style="noto"), spec(size="large"), spec(position="centre"), spec(background="green")]
     for v in variants:
-        assert ds.caption_for(v, 0) == ds.caption_for(base, 0)
-        assert ds.caption_for(v, 3) != ds.caption_for(base, 3)
-    assert ds.caption_for(spec(background="green"), 1) != ds.caption_for(base, 1)
-    assert ds.caption_for(spec(size="large"), 1) == ds.caption_for(base, 1)
+        assert grammar.caption_for(v, 0) == grammar.caption_for(base, 0)
+        assert grammar.caption_for(v, 3) != grammar.caption_for(base, 3)
+    assert grammar.caption_for(spec(background="green"), 1) != grammar.caption_for(base, 1)
+    assert grammar.caption_for(spec(size="large"), 1) == grammar.caption_for(base, 1)
 
 
 def test_two_object_captions_keep_word_order():
-    a = ds.make_spec("snail", "twemoji", "small", background="orange", subject2="car", relation="left of",
+    a = tables.make_spec("snail", "twemoji", "small", background="orange", subject2="car", relation="left of",
                      size2="medium")
-    assert [ds.caption_for(a, lv) for lv in range(4)] == [
+    assert [grammar.caption_for(a, lv) for lv in range(4)] == [
         "a snail left of a car",
         "a snail left of a car on an orange background",
         "a small snail left of a medium car on an orange background",
         "a small flat snail left of a medium flat car on an orange background",
     ]
-    b = ds.make_spec("car", "twemoji", "medium", background="orange", subject2="snail", relation="left of",
+    b = tables.make_spec("car", "twemoji", "medium", background="orange", subject2="snail", relation="left of",
                      size2="small")
-    assert ds.caption_for(b, 0) == "a car left of a snail" != ds.caption_for(a, 0)
-    c = ds.make_spec("apple", subject2="cat", relation="above")
-    assert ds.caption_for(c, 0) == "an apple above a cat"
+    assert grammar.caption_for(b, 0) == "a car left of a snail" != grammar.caption_for(a, 0)
+    c = tables.make_spec("apple", subject2="cat", relation="above")
+    assert grammar.caption_for(c, 0) == "an apple above a cat"
     # the first-named object really is where the relation says
     assert a.x + a.px <= a.x2 and b.x + b.px <= b.x2
     assert c.y + c.px <= c.y2
-    d = ds.make_spec("apple", subject2="cat", relation="below")
+    d = tables.make_spec("apple", subject2="cat", relation="below")
     assert d.y >= d.y2 + d.px2
-    e = ds.make_spec("apple", subject2="cat", relation="right of")
+    e = tables.make_spec("apple", subject2="cat", relation="right of")
     assert e.x >= e.x2 + e.px2
 
 
@@ -155,11 +158,11 @@ def test_captions_fit_the_text_encoder():
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(weights.get_model_path(), local_files_only=True)
-    caps = [ds.caption_for(ds.make_spec(a, "fluent3d", "medium", background="turquoise", subject2=b,
+    caps = [grammar.caption_for(tables.make_spec(a, "fluent3d", "medium", background="turquoise", subject2=b,
                                         relation="right of"), 3)
-            for a in ds.SUBJECT_NAMES for b in ds.SUBJECT_NAMES if a != b]
-    caps += [ds.caption_for(ds.make_spec(a, "fluent3d", "medium", "bottom right", "turquoise"), 3)
-             for a in ds.SUBJECT_NAMES]
+            for a in tables.SUBJECT_NAMES for b in tables.SUBJECT_NAMES if a != b]
+    caps += [grammar.caption_for(tables.make_spec(a, "fluent3d", "medium", "bottom right", "turquoise"), 3)
+             for a in tables.SUBJECT_NAMES]
     longest = max(len(ids) for ids in tok(caps)["input_ids"])
     assert longest <= 24, longest
 
@@ -168,22 +171,22 @@ def test_captions_fit_the_text_encoder():
 
 
 def test_sampling_and_batches_are_deterministic(sprites):
-    a, b, c = ds.sample_specs(64, seed=7), ds.sample_specs(64, seed=7), ds.sample_specs(64, seed=8)
+    a, b, c = tables.sample_specs(64, seed=7), tables.sample_specs(64, seed=7), tables.sample_specs(64, seed=8)
     assert a == b and a != c
-    ia, ca, la = ds.make_batch(sprites, a)
-    ib, cb, lb = ds.make_batch(sprites, b)
-    ic, cc, _ = ds.make_batch(sprites, c)
+    ia, ca, la = compose.make_batch(sprites, a)
+    ib, cb, lb = compose.make_batch(sprites, b)
+    ic, cc, _ = compose.make_batch(sprites, c)
     assert ia.shape == (64, 64, 64, 3) and ia.dtype == np.uint8
     assert np.array_equal(ia, ib) and ca == cb and all(np.array_equal(la[k], lb[k]) for k in la)
     assert not np.array_equal(ia, ic) and ca != cc
 
 
 def test_sample_distribution():
-    specs = ds.sample_specs(3000, seed=1)
+    specs = tables.sample_specs(3000, seed=1)
     two = np.mean([s.two_objects for s in specs])
     assert 0.12 < two < 0.18
     levels = np.bincount([s.level for s in specs], minlength=4) / len(specs)
-    assert np.allclose(levels, ds.CAPTION_LEVEL_WEIGHTS, atol=0.03)
+    assert np.allclose(levels, tables.CAPTION_LEVEL_WEIGHTS, atol=0.03)
     singles = [s for s in specs if not s.two_objects]
     for key, n in (("subject", 48), ("style", 3), ("size", 3), ("position", 9), ("background", 11)):
         assert len({getattr(s, key) for s in singles}) == n
@@ -192,28 +195,28 @@ def test_sample_distribution():
             assert 0 <= x <= 64 - px and 0 <= y <= 64 - px
         if s.two_objects:
             assert s.subject != s.subject2 and s.size <= 1 and s.size2 <= 1
-    assert ds.sample_specs(10, seed=3, two_object_fraction=0.0) and \
-        not any(s.two_objects for s in ds.sample_specs(200, seed=3, two_object_fraction=0.0))
+    assert tables.sample_specs(10, seed=3, two_object_fraction=0.0) and \
+        not any(s.two_objects for s in tables.sample_specs(200, seed=3, two_object_fraction=0.0))
 
 
 def test_labels_match_specs(sprites):
-    specs = ds.sample_specs(100, seed=3)
-    _, captions, labels = ds.make_batch(sprites, specs)
-    for k in ds.LABEL_KEYS + ("level", "subject2", "size2", "position2", "relation"):
+    specs = tables.sample_specs(100, seed=3)
+    _, captions, labels = compose.make_batch(sprites, specs)
+    for k in tables.LABEL_KEYS + ("level", "subject2", "size2", "position2", "relation"):
         assert labels[k].dtype == np.int64
         assert labels[k].tolist() == [getattr(s, k) for s in specs], k
     assert labels["n_objects"].tolist() == [2 if s.two_objects else 1 for s in specs]
-    assert captions == [ds.caption_for(s, s.level) for s in specs]
-    classes = ds.n_classes(sprites)
-    assert set(classes) == set(ds.LABEL_KEYS)
+    assert captions == [grammar.caption_for(s, s.level) for s in specs]
+    classes = tables.n_classes(sprites)
+    assert set(classes) == set(tables.LABEL_KEYS)
     for k, n in classes.items():
         assert labels[k].min() >= 0 and labels[k].max() < n
 
 
 def test_background_in_corners_and_sprite_where_asked(sprites):
     s = spec(position="centre", size="medium", background="blue")
-    img = ds.compose(sprites, s)
-    bg = np.array(ds.BACKGROUNDS[ds.BACKGROUND_NAMES.index("blue")][1])
+    img = compose.compose(sprites, s)
+    bg = np.array(tables.BACKGROUNDS[tables.BACKGROUND_NAMES.index("blue")][1])
     for corner in (img[0, 0], img[0, -1], img[-1, 0], img[-1, -1]):
         assert np.array_equal(corner, bg)
     # outside the sprite box: only background; inside: the sprite alpha-composited by hand
@@ -226,10 +229,10 @@ def test_background_in_corners_and_sprite_where_asked(sprites):
 
 
 def test_positions_land_in_their_third(sprites):
-    for pos, name in enumerate(ds.POSITIONS):
+    for pos, name in enumerate(tables.POSITIONS):
         for size in ("small", "medium"):
             s = spec(position=name, size=size, background="black")
-            img = ds.compose(sprites, s).astype(int)
+            img = compose.compose(sprites, s).astype(int)
             ys, xs = np.nonzero(np.abs(img - np.array(s.bg_rgb)).sum(-1) > 30)
             row, col = divmod(pos, 3)
             assert int(xs.mean() // (64 / 3)) == col and int(ys.mean() // (64 / 3)) == row, (name, size)
@@ -239,18 +242,18 @@ def test_alpha_compositing_is_correct():
     # a synthetic 2x2-style sprite set: half-transparent red on a white background
     rgba = np.zeros((1, 48, 48, 4), np.uint8)
     rgba[0, 10:38, 10:38] = (255, 0, 0, 128)
-    fake = ds.Sprites(rgba=rgba, subject=np.array([0]), style=np.array([0]), meta={"subjects": [], "styles": []})
-    s = ds.Spec(subject=0, style=0, size=2, position=4, background=8, bg_rgb=(255, 255, 255), px=48, x=8, y=8)
-    img = ds.compose(fake, s)
+    fake = sprite_files.Sprites(rgba=rgba, subject=np.array([0]), style=np.array([0]), meta={"subjects": [], "styles": []})
+    s = tables.Spec(subject=0, style=0, size=2, position=4, background=8, bg_rgb=(255, 255, 255), px=48, x=8, y=8)
+    img = compose.compose(fake, s)
     a = 128 / 255
     assert np.abs(img[8 + 24, 8 + 24].astype(float) - (255, 255 * (1 - a), 255 * (1 - a))).max() <= 1
     assert (img[0, 0] == 255).all() and (img[8 + 2, 8 + 2] == 255).all()
 
 
 def test_two_object_image_is_two_single_images(sprites):
-    pair = ds.make_spec("apple", "noto", "medium", background="green", subject2="cat", relation="left of")
-    img = ds.compose(sprites, pair)
-    left = ds.compose(sprites, ds.Spec(subject=pair.subject, style=pair.style, size=pair.size, position=3,
+    pair = tables.make_spec("apple", "noto", "medium", background="green", subject2="cat", relation="left of")
+    img = compose.compose(sprites, pair)
+    left = compose.compose(sprites, tables.Spec(subject=pair.subject, style=pair.style, size=pair.size, position=3,
                                        background=pair.background, bg_rgb=pair.bg_rgb, px=pair.px, x=pair.x,
                                        y=pair.y))
     assert np.array_equal(img[:, :32], left[:, :32])
@@ -258,26 +261,26 @@ def test_two_object_image_is_two_single_images(sprites):
 
 
 def test_spec_for_subject(sprites):
-    names = ds.subject_names(sprites)
-    specs = [ds.spec_for_subject(sprites, i) for i in range(len(names))]
-    assert [ds.caption_for(s, 0) for s in specs][:2] == ["a snail", "a butterfly"]
+    names = tables.subject_names(sprites)
+    specs = [tables.spec_for_subject(sprites, i) for i in range(len(names))]
+    assert [grammar.caption_for(s, 0) for s in specs][:2] == ["a snail", "a butterfly"]
     assert len({s.background for s in specs}) > 5 and len({s.style for s in specs}) == 3
     with pytest.raises(ValueError):
-        ds.spec_for_subject(sprites, len(names))
+        tables.spec_for_subject(sprites, len(names))
 
 
 # --- CLI, errors --------------------------------------------------------------------------------------
 
 
 def test_cli_help():
-    out = subprocess.run([sys.executable, "-m", "render_data.dataset", "--help"], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-m", "render_data.model_factory.dataset", "--help"], capture_output=True, text=True,
                          cwd=ROOT, timeout=60)
     assert out.returncode == 0 and "--preview" in out.stdout
 
 
 def test_cli_preview(sprites, capsys):
     out = sprites.path.parent
-    assert ds.main(["--out", str(out), "--preview", "6", "--quiet"]) == 0
+    assert dataset.main(["--out", str(out), "--preview", "6", "--quiet"]) == 0
     from PIL import Image
 
     with Image.open(out / "preview.png") as im:
@@ -286,11 +289,11 @@ def test_cli_preview(sprites, capsys):
 
 
 def test_missing_npm_is_one_clear_line(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(ds.shutil, "which", lambda name: None)
-    with pytest.raises(ds.FetchError, match="emoji-datasource-google@16.0.0"):
-        ds.fetch_tarball(ds.SOURCES["noto"], cache_dir=tmp_path, extra_dirs=[])
-    monkeypatch.setattr(ds, "ROOT", tmp_path)  # no shared tarball cache either
-    rc = ds.main(["--out", str(tmp_path / "d"), "--npm-cache", str(tmp_path / "npm"), "--quiet"])
+    monkeypatch.setattr(npm_sources.shutil, "which", lambda name: None)
+    with pytest.raises(npm_sources.FetchError, match="emoji-datasource-google@16.0.0"):
+        npm_sources.fetch_tarball(npm_sources.SOURCES["noto"], cache_dir=tmp_path, extra_dirs=[])
+    monkeypatch.setattr(npm_sources, "ROOT", tmp_path)  # no shared tarball cache either
+    rc = dataset.main(["--out", str(tmp_path / "d"), "--npm-cache", str(tmp_path / "npm"), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 1 and err.startswith("error: npm not found") and "emoji-datasource-google" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

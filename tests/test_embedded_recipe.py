@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from render_data.capture import capture
-from render_data.embedded_model import TEXT_ENCODER, UNET_CONFIG, build_unet, save_embedded
+from render_data.model_factory.recipe import TEXT_ENCODER, UNET_CONFIG, build_unet, save_embedded
 from render_data.loading import load_model
 
 
@@ -37,7 +37,7 @@ def test_training_can_start_from_exported_weights(tmp_path):
 
     import pytest
 
-    from render_data.train import init_from_export
+    from render_data.model_factory.train import init_from_export
 
     torch.manual_seed(0)
     trained = build_unet()

@@ -111,6 +111,14 @@ def test_no_module_imports_from_a_layer_above_it():
     assert offences == []
 
 
+def test_the_chapter_data_stage_never_imports_the_model_factory():
+    factory = ROOT / "render_data" / "model_factory"
+    offences = [f"{path.relative_to(ROOT)} imports {imported.relative_to(ROOT)}"
+                for path in sorted((ROOT / "render_data").rglob("*.py")) if not path.is_relative_to(factory)
+                for imported in imported_modules(path) if imported.is_relative_to(factory)]
+    assert offences == []
+
+
 def test_layer_check_sees_imports_inside_functions(tmp_path):
     probe = ROOT / "render_data" / "_probe_layers.py"
     probe.write_text("def f():\n    from diffusion_journey import cli\n")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 from journey_base.files import atomic_write_text
 
-from .embedded_model import DEFAULT_SAMPLING, SCHEDULER_CONFIG, TEXT_ENCODER, UNET_CONFIG
+from .npm_sources import CREDITS
+from .recipe import DEFAULT_SAMPLING, SCHEDULER_CONFIG, TEXT_ENCODER, UNET_CONFIG
 
 
 def write_model_card(folder: Path) -> Path:
-    from .dataset import CREDITS
-
     training = _read(folder / "training.json")
     ev = _read(folder / "eval.json")
     weights = sum(f.stat().st_size for f in (folder / "unet").glob("*.safetensors")) if (folder / "unet").exists() else 0
@@ -20,7 +19,7 @@ def write_model_card(folder: Path) -> Path:
     lines = [
         f"# diffusion-journey emoji model ({label})",
         "",
-        "A small text-to-image diffusion model trained by this project (`python -m render_data.train`) so the",
+        "A small text-to-image diffusion model trained by this project (`python -m render_data.model_factory.train`) so the",
         "video can show real denoising offline. Pixel space, 64x64 RGB, no VAE: every step is an image.",
         "",
         "## Model",
@@ -45,7 +44,7 @@ def write_model_card(folder: Path) -> Path:
     ]
     if ev:
         lines += [
-            f"Judge: a CNN trained on the dataset's labels; its held-out accuracy: "
+            "Judge: a CNN trained on the dataset's labels (models/judge); its held-out accuracy: "
             + ", ".join(f"{k} {v:.0%}" for k, v in ev["judge_accuracy"].items()) + ".",
             "",
             f"| guidance | subject top-1 ({ev['subjects']} subject prompts, {ev['prompts_per_scale']} images) |",

@@ -10,9 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from journey_base.paths import ROOT
-
-EMBEDDED_DIR = ROOT / "models" / "embedded"
 RESOLUTION = 64
 # Written to models/embedded/text_encoder.json; render_data.loading.load_text_encoder reads it.
 TEXT_ENCODER = {

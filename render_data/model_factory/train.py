@@ -1,4 +1,4 @@
-"""Train the embedded model: python -m render_data.train --help
+"""Train the embedded model: python -m render_data.model_factory.train --help
 
 Resumable in chunks (a GPU machine gives at most 10 minutes a command): every run continues from
 build/train/checkpoint.pt when it exists, stops at --steps or after --minutes, saves the checkpoint
@@ -8,7 +8,7 @@ from the committed weights instead (step count, time and loss log carry on; the 
 
 Recipe: epsilon prediction on a cosine schedule, min-SNR-5 loss weighting (faster convergence), 10%
 caption dropout (so classifier-free guidance works), AdamW with warm-up, EMA of the weights.
-Data: emoji sprites composed on the fly (render_data.dataset), captions at several levels of detail.
+Data: emoji sprites composed on the fly (render_data.model_factory.compose), captions at several levels of detail.
 """
 
 from __future__ import annotations
@@ -28,15 +28,15 @@ from tqdm import tqdm
 
 from journey_base.paths import BUILD
 
-from .embedded_model import (EMBEDDED_DIR, TEXT_ENCODER, UNET_CONFIG, build_noise_scheduler, build_unet,
-                             save_embedded)
+from ..models import EMBEDDED_DIR
+from .recipe import TEXT_ENCODER, UNET_CONFIG, build_noise_scheduler, build_unet, save_embedded
 
 CAPTION_DROPOUT = 0.1
 MIN_SNR_GAMMA = 5.0
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m render_data.train", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m render_data.model_factory.train", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=20000, help="total optimizer steps (default %(default)s)")
     p.add_argument("--minutes", type=float, default=9.0, help="stop this run after this long (default %(default)s)")
@@ -113,8 +113,10 @@ def save_checkpoint(path: Path, unet, ema, opt, step, log, seconds, args):
 
 
 def main(argv=None):
-    from .dataset import load_sprites, make_batch, sample_specs
-    from .loading import bf16_is_fast, load_text_encoder
+    from ..loading import bf16_is_fast, load_text_encoder
+    from .compose import make_batch
+    from .specs import sample_specs
+    from .sprites import load_sprites
 
     args = parse_args(argv)
     torch.manual_seed(args.seed)
