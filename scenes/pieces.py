@@ -210,6 +210,34 @@ class HousePlot(VGroup):
         return [Create(self.axes), FadeIn(self.x_label), FadeIn(self.y_label)]
 
 
+# --- maps of measured points ---------------------------------------------------------------------
+class DataPlane(VGroup):
+    """A 2D map of measured coordinates (a PCA or UMAP plane) fitted into a slot, the same scale on both
+    axes, inside a faint frame. ``to_scene`` maps data coordinates; ``path`` and ``dots`` draw them."""
+
+    def __init__(self, slot: Slot, points: np.ndarray, frame: bool = True):
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        room = np.array([slot.width, slot.height]) - 2 * GAP
+        self.unit = float(min(room / np.maximum(hi - lo, 1e-9)))  # scene units per data unit
+        self.middle, self.centre = (lo + hi) / 2, slot.center
+        super().__init__()
+        if frame:
+            self.add(Rectangle(width=slot.width, height=slot.height, color=MUTED, stroke_width=1,
+                               stroke_opacity=0.5).move_to(slot.center))
+
+    def to_scene(self, xy) -> np.ndarray:
+        xy = (np.asarray(xy, dtype=float) - self.middle) * self.unit
+        return self.centre + np.concatenate([xy, np.zeros(xy.shape[:-1] + (1,))], axis=-1)
+
+    def path(self, xys, color: str = PROMPT, width: float = 3, opacity: float = 1.0) -> VMobject:
+        return VMobject(stroke_color=color, stroke_width=width, stroke_opacity=opacity).set_points_as_corners(
+            list(self.to_scene(xys)))
+
+    def dots(self, xys, color: str = TEXT, radius: float = 0.05, opacity: float = 1.0) -> VGroup:
+        return VGroup(*[Dot(p, radius=radius, color=color, fill_opacity=opacity) for p in self.to_scene(xys)])
+
+
 # --- the knobs ---------------------------------------------------------------------------------------
 class KnobLegend(VGroup):
     """The four knobs in their colours, stacked; ``active`` names the knob a chapter turns (others dimmed)."""
