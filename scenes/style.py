@@ -129,6 +129,15 @@ class Slot:
             left += width + gap
         return out
 
+    def rows(self, *weights: float, gap: float = GAP) -> list["Slot"]:
+        """Slots top to bottom with heights in proportion to ``weights`` (e.g. 4, 1: a picture and its caption)."""
+        room, out, top = self.height - gap * (len(weights) - 1), [], self.top
+        for w in weights:
+            height = room * w / sum(weights)
+            out.append(Slot(self.x, top - height / 2, self.width, height))
+            top -= height + gap
+        return out
+
     def stack(self, n: int, gap: float = GAP) -> list["Slot"]:
         """n equal slots top to bottom."""
         h = (self.height - gap * (n - 1)) / n
