@@ -6,11 +6,12 @@ chapter code. The compass and the walker live in scenes/compass.py.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Axes, ChangeDecimalToValue, Create, DecimalNumber, Dot, FadeIn,
-                   FadeOut, Group, ImageMobject, Line, MathTex, Rectangle, Text, VGroup, VMobject, Write)
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DecimalNumber, Dot, FadeIn,
+                   FadeOut, Group, GrowArrow, ImageMobject, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
+                   VMobject, Write)
 from manim.constants import RESAMPLING_ALGORITHMS
 
-from .style import (FONT, GAP, HIGHLIGHT, KNOBS, MUTED, PROMPT, SMALL_GAP, TEX_TEMPLATE, TEXT, Pace, Slot,
+from .style import (FONT, GAP, HIGHLIGHT, KNOBS, MUTED, NUDGE, PROMPT, SMALL_GAP, TEX_TEMPLATE, TEXT, Pace, Slot,
                     Slots, Type)
 
 
@@ -208,6 +209,35 @@ class HousePlot(VGroup):
 
     def arrive(self):
         return [Create(self.axes), FadeIn(self.x_label), FadeIn(self.y_label)]
+
+
+# --- diagrams -------------------------------------------------------------------------------------
+class Chip(VGroup):
+    """A rounded box with a name and, under it, a smaller note (a token and its id, a part and its shape)."""
+
+    def __init__(self, name: str, note: str = "", color: str = PROMPT, size: float = Type.CAPTION):
+        self.name = text(name, size=size, color=TEXT)
+        self.note = text(note or " ", size=Type.LABEL, color=MUTED)
+        inner = VGroup(self.name, self.note).arrange(DOWN, buff=SMALL_GAP / 2) if note else VGroup(self.name)
+        self.box = RoundedRectangle(corner_radius=0.12, width=inner.width + 2 * GAP, height=inner.height + 2 * GAP,
+                                    color=color, stroke_width=2).move_to(inner)
+        super().__init__(self.box, *inner)
+
+
+class Flow(VGroup):
+    """Chips in a row joined by arrows: a pipeline read left to right, revealed one stage at a time."""
+
+    def __init__(self, chips: list[Chip], slot: Slot):
+        self.chips = chips
+        row = VGroup(*chips).arrange(RIGHT, buff=GAP * 4)
+        slot.place(row)
+        self.arrows = [Arrow(a.get_right(), b.get_left(), buff=SMALL_GAP, color=MUTED, stroke_width=3,
+                             max_tip_length_to_length_ratio=0.3) for a, b in zip(chips, chips[1:])]
+        super().__init__(*chips, *self.arrows)
+
+    def reveal(self, i: int):
+        """Animations that bring in stage i (and the arrow into it)."""
+        return ([GrowArrow(self.arrows[i - 1])] if i else []) + [FadeIn(self.chips[i], shift=RIGHT * NUDGE)]
 
 
 # --- maps of measured points ---------------------------------------------------------------------
