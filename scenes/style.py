@@ -25,6 +25,8 @@ GUIDANCE = "#ef5b5b"  # how hard you follow it
 KNOBS = (("seed", SEED, "where you start"), ("prompt", PROMPT, "the compass"),
          ("steps", STEPS, "how often you check it"), ("guidance", GUIDANCE, "how hard you follow it"))
 RGB_CHANNELS = ("#ff5c5c", "#5cff7a", "#5c8cff")  # red, green, blue as drawn on screen
+# Categories in data (prompt families, shapes): soft colours that never read as one of the knobs.
+PALETTE = ("#c39bd3", "#f1948a", "#76d7c4", "#f7dc6f", "#85c1e9", "#d5dbdb")
 
 
 # --- type ------------------------------------------------------------------------------------------
