@@ -19,8 +19,9 @@ video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (
 test: setup  ## run the test suite (renders chapter 1 at low quality)
 	$(PY) -m pytest -q
 
-bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h") and denoiser evals/s on this CPU
+bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h"), denoiser evals/s, sweep engine vs naive
 	$(PY) benchmarks/sampling_speed.py
+	$(PY) benchmarks/sweep_speed.py
 	$(PY) benchmarks/render_speed.py --qualities $(or $(BENCH_Q),l m)
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l

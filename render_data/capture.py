@@ -27,6 +27,11 @@ does. A branch continues a trunk from a recorded step with new seeds::
 
 Branching is exact for one-step samplers (ddim, ddpm, euler, euler_a); multistep ones (dpm, unipc,
 pndm, lms, heun) restart their history at the branch point.
+
+A prompt may also be a precomputed conditioning (a batch-1 ``TextEmbedding``, e.g. a point between two
+prompts), per sample. Identical UNet inputs in a batch are computed once: samples that share a seed share
+the unconditional pass at the first step (and identical samples share everything); the count of UNet
+evaluations actually made is ``settings["unet_evaluations"]``.
 """
 
 from __future__ import annotations
@@ -39,10 +44,11 @@ from typing import Sequence
 
 import numpy as np
 import torch
+from diffusers import DDIMScheduler
 
 from journey_base.files import atomic_path, atomic_write_json
 
-from .loading import LoadedModel, _step_kwargs
+from .loading import LoadedModel, TextEmbedding, _step_kwargs
 
 TRAJECTORY_VERSION = 1
 # The UNet sees the conditional and unconditional halves of a batch together, in slices of at most this
@@ -50,9 +56,44 @@ TRAJECTORY_VERSION = 1
 UNET_SLICE = 32
 PRECISIONS = ("fp32", "bf16")
 
-# Sampler names -> (diffusers scheduler class name, config overrides).
-SCHEDULERS: dict[str, tuple[str, dict]] = {
+
+class DDIMFromNoiseScheduler(DDIMScheduler):
+    """DDIM as the knob chapters walk it: every step count k starts near pure noise, x̂0 is not clipped.
+
+    Steps keep DDIM's stride 1000 // k (its update assumes it); the first is at t <= MAX_TIMESTEP, the last
+    as late as that allows (k = 20: 980, 930, ..., 30; k = 50 is diffusers' "leading"). Why not the stock
+    spacings: "leading" starts 1 step at t = 0 and 2 steps at t = 500, so few steps never see pure noise;
+    "trailing" starts at t = 999, where the cosine schedule's signal fraction is 2e-9, so the first x̂0 is
+    the UNet's rounding error magnified 20,000 times. Why no clipping: unclipped DDIM is the probability-flow
+    ODE walked in k steps, so more steps converge on one image (measured: 50 vs 246 steps ~0.02 RMSE);
+    clipping x̂0 to [-1, 1] at every step makes the walk depend on its step size (0.10 RMSE apart).
+    """
+
+    MAX_TIMESTEP = 980  # signal fraction 9e-4: pure noise to the eye, x̂0 well conditioned (1/sqrt = 34)
+
+    def set_timesteps(self, num_inference_steps: int, device=None):
+        super().set_timesteps(num_inference_steps, device)
+        k, total = num_inference_steps, self.config.num_train_timesteps
+        first = _first_timestep(k, total, self.MAX_TIMESTEP)
+        if first is None:
+            fits = next(n for n in range(k, 0, -1) if _first_timestep(n, total, self.MAX_TIMESTEP) is not None)
+            raise ValueError(f"{k} DDIM steps of stride {total // k} cannot start at t <= {self.MAX_TIMESTEP}; "
+                             f"{fits} steps can")
+        steps = first + total // k * np.arange(k)[::-1]
+        self.timesteps = torch.from_numpy(steps.copy().astype(np.int64)).to(device)
+
+
+def _first_timestep(k: int, train_steps: int, max_timestep: int) -> int | None:
+    """The last timestep of a k-step walk of stride train_steps // k whose first step is <= max_timestep."""
+    stride = train_steps // k
+    first = min(stride - 1, max_timestep - (k - 1) * stride)
+    return first if first >= 0 else None
+
+
+# Sampler names -> (diffusers scheduler class name or a class, config overrides).
+SCHEDULERS: dict[str, tuple[str | type, dict]] = {
     "ddim": ("DDIMScheduler", {}),
+    "ddim_from_noise": (DDIMFromNoiseScheduler, {"clip_sample": False}),
     "ddpm": ("DDPMScheduler", {}),
     "euler": ("EulerDiscreteScheduler", {}),
     "euler_a": ("EulerAncestralDiscreteScheduler", {}),
@@ -96,8 +137,8 @@ def make_scheduler(model: LoadedModel, scheduler="ddim"):
     key = SCHEDULER_ALIASES.get(str(scheduler).lower(), str(scheduler).lower())
     if key not in SCHEDULERS:
         raise ValueError(f"unknown scheduler '{scheduler}': one of {', '.join(SCHEDULERS)}")
-    cls_name, overrides = SCHEDULERS[key]
-    cls = getattr(diffusers, cls_name)
+    cls, overrides = SCHEDULERS[key]
+    cls = cls if isinstance(cls, type) else getattr(diffusers, cls)
     # Drop the keys the target class does not take, quietly (diffusers would log each one).
     accepted = set(inspect_params(cls.__init__))
     config = {k: v for k, v in config.items() if k in accepted or k.startswith("_")}
@@ -243,8 +284,12 @@ def _fp16(a: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------ capture
 
 
+def _is_single(value) -> bool:
+    return isinstance(value, (str, int, float, TextEmbedding)) or np.isscalar(value)
+
+
 def _broadcast(name: str, value, batch: int) -> list:
-    if isinstance(value, (str, int, float)) or np.isscalar(value):
+    if _is_single(value):
         return [value] * batch
     value = list(value)
     if len(value) == 1:
@@ -255,7 +300,7 @@ def _broadcast(name: str, value, batch: int) -> list:
 
 
 def _batch_size(*values) -> int:
-    sizes = {len(v) for v in values if not isinstance(v, (str, int, float)) and not np.isscalar(v)}
+    sizes = {len(v) for v in values if not _is_single(v)}
     sizes.discard(1)
     if len(sizes) > 1:
         raise ValueError(f"prompts/seeds/guidance_scales have different lengths {sorted(sizes)}")
@@ -286,7 +331,7 @@ def _x0_from_output(out: torch.Tensor, x_in: torch.Tensor, alpha_bar: float, pre
 @torch.no_grad()
 def capture(
     model: LoadedModel,
-    prompts: str | Sequence[str],
+    prompts: str | TextEmbedding | Sequence[str | TextEmbedding],
     seeds: int | Sequence[int],
     guidance_scales: float | Sequence[float],
     num_steps: int,
@@ -298,10 +343,12 @@ def capture(
     start_step: int = 0,
     decode: bool = True,
     precision: str = "fp32",
+    record_steps: Sequence[int] | None = None,
 ) -> Trajectory:
     """Sample one batch with per-sample prompt/seed/guidance and record the trajectory.
 
-    ``capture_every=k`` records steps start_step, start_step+k, ... and always the last step.
+    ``capture_every=k`` records steps start_step, start_step+k, ... and always the last step;
+    ``record_steps`` instead records exactly those steps (and always the last).
     ``init_latents`` (with ``start_step``) continues from a recorded state x_t instead of fresh noise:
     the scheduler state entering step ``start_step`` exactly as ``Trajectory.x_t`` holds it (not
     rescaled); [C,h,w] or [1,C,h,w] is broadcast to the batch. ``decode=False`` skips the VAE for the
@@ -315,7 +362,7 @@ def capture(
     from tqdm.auto import tqdm
 
     batch = _batch_size(prompts, seeds, guidance_scales)
-    prompts = [str(p) for p in _broadcast("prompts", prompts, batch)]
+    prompts = [p if isinstance(p, TextEmbedding) else str(p) for p in _broadcast("prompts", prompts, batch)]
     seeds = [int(s) for s in _broadcast("seeds", seeds, batch)]
     scales = [float(s) for s in _broadcast("guidance_scales", guidance_scales, batch)]
     if capture_every < 1:
@@ -347,10 +394,12 @@ def capture(
             raise ValueError(f"init_latents shape {tuple(x.shape)} != {shape}")
         x = x.clone()
 
-    cond = model.encode(prompts)
+    cond = _conditioning(model, prompts)
     uncond = model.uncond.expand(batch)
     states = torch.cat([uncond.states, cond.states]).to(dtype)
     mask = torch.cat([uncond.mask, cond.mask]) if model.use_attention_mask else None
+    cond_ids = _conditioning_ids(states, mask)
+    evaluations = 0
     s = torch.tensor(scales, device=device, dtype=dtype).view(batch, 1, 1, 1)
     step_kwargs = _step_kwargs(sched, generators, eta)
     pred_type = sched.config.get("prediction_type", "epsilon")
@@ -365,11 +414,15 @@ def capture(
             t = timesteps[i]
             alpha_bar = _alpha_bar(sched, t, i)  # before step(): it advances the scheduler's index
             inp = sched.scale_model_input(torch.cat([x, x]), t)
-            out = _denoise(model.unet, inp, t, states, mask, bf16=precision == "bf16")
+            out, n = _denoise_shared(model.unet, inp, t, states, mask, cond_ids, bf16=precision == "bf16")
+            evaluations += n
             out_u, out_c = out.chunk(2)
             guided = out_u + s * (out_c - out_u)
             result = sched.step(guided, t, x, **step_kwargs, return_dict=True)
-            keep = (i - start_step) % capture_every == 0 or i == last
+            if record_steps is not None:
+                keep = i == last or i in record_steps
+            else:
+                keep = i == last or (i - start_step) % capture_every == 0
             if keep:
                 x_in = inp[:batch]
                 x0 = getattr(result, "pred_original_sample", None)
@@ -394,7 +447,7 @@ def capture(
     settings = {
         "model": model.name,
         "kind": model.kind,
-        "prompts": prompts,
+        "prompts": [p if isinstance(p, str) else "<embedding>" for p in prompts],
         "seeds": seeds,
         "guidance_scales": scales,
         "num_steps": int(num_steps),
@@ -411,6 +464,7 @@ def capture(
         "text_encoder": model.text_encoder_name,
         "dtype": str(dtype).replace("torch.", ""),
         "precision": precision,
+        "unet_evaluations": evaluations,
     }
     return Trajectory(
         settings=settings,
@@ -423,6 +477,55 @@ def capture(
         final=_np(x),
         final_image=final_image,
     )
+
+
+def _conditioning(model: LoadedModel, prompts: list) -> TextEmbedding:
+    """Per-sample conditioning: each distinct text encoded on its own (so a prompt's embedding does not depend
+    on what else is in the batch: batched matmuls round differently), precomputed embeddings spliced in."""
+    encoded = {p: model.encode([p]) for p in dict.fromkeys(p for p in prompts if isinstance(p, str))}
+    shape = tuple(model.uncond.states.shape[1:])
+    states, masks = [], []
+    for p in prompts:
+        if isinstance(p, str):
+            s, m = encoded[p].states[0], encoded[p].mask[0]
+        else:
+            if tuple(p.states.shape) != (1, *shape):
+                raise ValueError(f"a precomputed conditioning must be [1, {shape[0]}, {shape[1]}] like the "
+                                 f"model's text encoder output, got {list(p.states.shape)}")
+            s, m = p.states[0], p.mask[0]
+        states.append(s.to(model.device, model.uncond.states.dtype))
+        masks.append(m.to(model.device, model.uncond.mask.dtype))
+    return TextEmbedding(torch.stack(states), None, torch.stack(masks))
+
+
+def _conditioning_ids(states: torch.Tensor, mask) -> list[int]:
+    """One id per UNet input row, equal for rows with identical conditioning (states and mask)."""
+    ids, seen = [], {}
+    for r in range(states.shape[0]):
+        key = _np(states[r]).tobytes() + (b"" if mask is None else _np(mask[r]).tobytes())
+        ids.append(seen.setdefault(key, len(seen)))
+    return ids
+
+
+def _denoise_shared(unet, inp: torch.Tensor, t, states: torch.Tensor, mask, cond_ids: list[int], bf16: bool):
+    """The UNet's output for ``inp``, each distinct (input, conditioning) row computed once.
+
+    Rows repeat when samples share a state and a conditioning: the unconditional rows of samples with one
+    seed at the first step, or whole samples that differ only in guidance. Returns (output, rows computed)."""
+    rows = _np(inp)
+    unique: dict[tuple, int] = {}
+    firsts, index = [], []
+    for r in range(len(rows)):
+        key = (cond_ids[r], rows[r].tobytes())
+        if key not in unique:
+            unique[key] = len(firsts)
+            firsts.append(r)
+        index.append(unique[key])
+    if len(firsts) == len(rows):
+        return _denoise(unet, inp, t, states, mask, bf16), len(rows)
+    pick = torch.tensor(firsts, device=inp.device)
+    out = _denoise(unet, inp[pick], t, states[pick], None if mask is None else mask[pick], bf16)
+    return out[torch.tensor(index, device=inp.device)], len(firsts)
 
 
 def _denoise(unet, inp: torch.Tensor, t, states: torch.Tensor, mask, bf16: bool) -> torch.Tensor:
