@@ -158,6 +158,14 @@ class ImageGrid(Group):
             lab.next_to(self.cell_center(0, c), UP, buff=unit * self.tile / 2 + SMALL_GAP)
         super().__init__(self.image, self.row_labels, self.col_labels)
 
+    def show(self, images: np.ndarray) -> None:
+        """Swap every tile for new images of the same count and size (the grid's layout stays)."""
+        set_pixels(self.image, mosaic(images, self.cols, gap=self.GAP_PX))
+
+    def play_frames(self, frames: np.ndarray, tracker) -> None:
+        """Show frames[round(tracker)] (each an [N, H, W, 3] set of tiles) on every frame: N walks at once."""
+        self.image.add_updater(lambda m: self.show(frames[int(round(tracker.get_value()))]))
+
     def cell_center(self, row: int, col: int) -> np.ndarray:
         step = self.image.width / (self.cols * self.tile + (self.cols - 1) * self.GAP_PX) * (self.tile + self.GAP_PX)
         corner = self.image.get_corner(UP + LEFT)

@@ -57,6 +57,7 @@ def run(out, config, model_info):
     probs = judge.predict(images)["subject"]
     is_subject = probs.argmax(1) == subject
     out.array("subject_prob", probs[:, subject].astype(np.float32))
+    out.array("is_subject", is_subject)  # [R] bool: the judge's top subject is the prompted one
 
     start_spread = mean_pairwise_rmse(states[:, 0])
     end_spread = image_spread(images)
@@ -68,6 +69,8 @@ def run(out, config, model_info):
              guidance=config["guidance_scale"], sampler=config["sampler"])
     out.fact("spread", start=round(start_spread, 4), end=round(end_spread, 4),
              start_to_end_ratio=round(start_spread / end_spread, 2),
+             # the same in percent of the full colour range (black to white = 100), for the narration
+             start_pct=round(100 * start_spread), end_pct=round(100 * end_spread),
              plane_start=round(start_plane, 4), plane_end=round(end_plane, 4))
     out.fact("plane", explained_variance_pct=round(100 * float(plane.explained_variance_ratio_.sum()), 1))
     out.fact("judge", subject_count=int(is_subject.sum()), seeds=len(results),
