@@ -30,13 +30,11 @@ class StartingPoint(ChapterScene):
         grid_slot, self.side = Slots.STAGE.columns(3, 2, gap=GAP * 3)
         self.grid = ImageGrid(frames[0], cols=COLS, slot=grid_slot)
         shown = ValueTracker(0)
-        blank = np.zeros_like(frames[0])
-        self.grid.image.add_updater(lambda m: self.grid.show(np.where(
-            (np.arange(len(blank)) < shown.get_value())[:, None, None, None], frames[0], blank)))
+        self.grid.fill_in(frames[0], shown)
         self.seed_note = self.side.stack(3)[0].place(
             text(f"{self.fact('run.seeds')} seeds", size=Type.HEADING, color=SEED))
         b.play(FadeIn(self.grid), FadeIn(self.seed_note, shift=UP * GAP))
-        b.fill(shown.animate.set_value(len(blank)), rate_func=linear)
+        b.fill(shown.animate.set_value(len(frames[0])), rate_func=linear)
         self.grid.image.clear_updaters()
 
     @beat

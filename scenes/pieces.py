@@ -166,6 +166,12 @@ class ImageGrid(Group):
         """Show frames[round(tracker)] (each an [N, H, W, 3] set of tiles) on every frame: N walks at once."""
         self.image.add_updater(lambda m: self.show(frames[int(round(tracker.get_value()))]))
 
+    def fill_in(self, images: np.ndarray, tracker) -> None:
+        """Show the first round(tracker) tiles of ``images`` and leave the rest dark: the grid fills in order."""
+        blank = np.zeros_like(images)
+        order = np.arange(len(images))[:, None, None, None]
+        self.image.add_updater(lambda m: self.show(np.where(order < tracker.get_value(), images, blank)))
+
     def cell_center(self, row: int, col: int) -> np.ndarray:
         step = self.image.width / (self.cols * self.tile + (self.cols - 1) * self.GAP_PX) * (self.tile + self.GAP_PX)
         corner = self.image.get_corner(UP + LEFT)

@@ -89,7 +89,8 @@ def run(out, config, model_info):
     if shared:
         t = shared[0]
         a, b = states[0][t_big.index(t)], states[1][t_small.index(t)]
-        landing = {"timestep": int(t), "miss": round(float(np.sqrt(np.mean((a - b) ** 2))), 4),
+        miss = float(np.sqrt(np.mean((a - b) ** 2)))
+        landing = {"timestep": int(t), "miss": round(miss, 4), "miss_pct": round(100 * miss, 1),
                    "step_big": t_big.index(t), "step_small": t_small.index(t)}
 
     out.fact("run", prompt=config["prompt"], seed=config["seed"], guidance=config["guidance_scale"],
@@ -97,11 +98,16 @@ def run(out, config, model_info):
     out.fact("curve", distance_first=round(float(s["distance"][0]), 4),
              distance_last=round(float(s["distance"][-1]), 4),
              first_to_last_ratio=round(float(s["distance"][0] / max(s["distance"][-1], 1e-12)), 1),
+             # in percent of the colour range (black to white = 100), for the narration
+             distance_first_pct=round(100 * float(s["distance"][0]), 1),
+             distance_last_pct=round(100 * float(s["distance"][-1]), 1),
              threshold_pct=config["change_threshold_pct"])
     out.fact("settle", n=s["n"], x_pct=s["x_pct"], found=s["n"] is not None)
     out.fact("walk", big_steps=walk[0], small_steps=walk[1],
              big_end_miss=round(float(s["distance"][counts.index(walk[0])]), 4),
              small_end_miss=round(float(s["distance"][counts.index(walk[1])]), 4),
+             big_end_pct=round(100 * float(s["distance"][counts.index(walk[0])]), 1),
+             small_end_pct=round(100 * float(s["distance"][counts.index(walk[1])]), 1),
              plane_explained_variance_pct=round(100 * float(plane.explained_variance_ratio_.sum()), 1), **{
                  f"landing_{k}": v for k, v in landing.items()})
 
