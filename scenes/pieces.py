@@ -6,8 +6,8 @@ chapter code. The compass and the walker live in scenes/compass.py.
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DecimalNumber, Dot, FadeIn,
-                   FadeOut, Group, GrowArrow, ImageMobject, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DashedLine, DecimalNumber, Dot,
+                   FadeIn, FadeOut, Group, GrowArrow, GrowFromEdge, ImageMobject, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
                    VMobject, Write)
 from manim.constants import RESAMPLING_ALGORITHMS
 
@@ -31,6 +31,28 @@ def thousands(n: int) -> str:
 def tex_thousands(n: int) -> str:
     """29592 -> '29{,}592': a thousands comma in math mode without the space TeX puts after a comma."""
     return thousands(n).replace(",", "{,}")
+
+
+class WordLines(VGroup):
+    """Words set in lines no wider than ``width`` (text does not wrap by itself); ``words`` keeps them in
+    reading order, so they can appear one at a time. Each line is one Text, so words share a baseline."""
+
+    def __init__(self, words: list[str], width: float, size: float = Type.BODY, color: str = TEXT):
+        lines, line = [], []
+        for word in words:
+            if line and text(" ".join(line + [word]), size=size).width > width:
+                lines.append(line)
+                line = []
+            line.append(word)
+        lines.append(line)
+        rows, self.words = [], []
+        for ln in lines:
+            row = text(" ".join(ln), size=size, color=color)
+            chars = iter(row.submobjects)  # one glyph per character, spaces excluded
+            self.words += [VGroup(*[next(chars) for _ in word]) for word in ln]
+            rows.append(row)
+        super().__init__(*rows)
+        self.arrange(DOWN, aligned_edge=LEFT, buff=SMALL_GAP)
 
 
 def counter(value: float = 0, size: float = Type.NUMBER, color: str = HIGHLIGHT, places: int = 0) -> DecimalNumber:
@@ -223,6 +245,38 @@ class HousePlot(VGroup):
 
     def arrive(self):
         return [Create(self.axes), FadeIn(self.x_label), FadeIn(self.y_label)]
+
+
+class MeterRows(VGroup):
+    """Shares (0..1) as labelled horizontal bars, one row each, with a dashed tick at each row's reference
+    (e.g. what guessing would score) and the value in percent at the bar's end. ``grow()`` animates them."""
+
+    def __init__(self, slot: Slot, rows: list[tuple[str, float, float | None]], color: str = HIGHLIGHT,
+                 reference_color: str = MUTED):
+        super().__init__()
+        labels = [text(name, size=Type.BODY) for name, _, _ in rows]
+        label_w = max(m.width for m in labels) + GAP
+        value_w = text("100%", size=Type.BODY).width + GAP
+        full = slot.width - label_w - value_w  # the length of a bar at 100 %
+        left = slot.left + label_w
+        self.labels, self.bars, self.values, self.ticks = VGroup(), VGroup(), VGroup(), VGroup()
+        for (name, share, reference), label, row in zip(rows, labels, slot.stack(len(rows))):
+            height = min(row.height * 0.6, Type.BODY / 48)
+            bar = Rectangle(width=max(full * share, 1e-3), height=height, color=color, fill_opacity=0.85,
+                            stroke_width=0).move_to([left, row.y, 0], aligned_edge=LEFT)
+            label.next_to(bar, LEFT, buff=GAP).set_x(slot.left + label_w - GAP - label.width / 2)
+            value = text(f"{100 * share:.0f}%", size=Type.BODY, color=color).next_to(bar, RIGHT, buff=GAP)
+            self.labels.add(label)
+            self.bars.add(bar)
+            self.values.add(value)
+            if reference is not None:
+                x = left + full * reference
+                self.ticks.add(DashedLine([x, row.y - height, 0], [x, row.y + height, 0], color=reference_color))
+        self.add(self.labels, self.bars, self.values, self.ticks)
+
+    def grow(self):
+        return [GrowFromEdge(bar, LEFT) for bar in self.bars] + [FadeIn(self.values, lag_ratio=0.2),
+                                                                 Create(self.ticks)]
 
 
 # --- diagrams -------------------------------------------------------------------------------------

@@ -111,6 +111,8 @@ def run(out, config, model_info):
             hit = reads[attr].reshape(len(levels), -1)[i] == judge.classes[attr].index(named) if named else None
             per_level.append(None if hit is None else round(float(hit.mean()), 3))
         adherence[attr] = per_level
+    out.fact("run", vague=levels[0]["prompt"], detailed=detailed, steps=config["steps"],
+             guidance=config["guidance_scale"], sampler=config["sampler"])
     out.fact("detail", levels=len(levels), seeds=len(config["level_seeds"]),
              prompts=[lv["prompt"] for lv in levels],
              spread=[round(float(s), 4) for s in spreads],
@@ -118,6 +120,13 @@ def run(out, config, model_info):
              spread_ratio=round(float(spreads[0] / max(spreads[-1], 1e-12)), 2),
              spread_shrink_pct=round(float(100 * (1 - spreads[-1] / max(spreads[0], 1e-12))), 1),
              spread_shrinks_every_level=bool(np.all(np.diff(spreads) < 0)))
+    # What the most detailed prompt asked for and got, per attribute, against guessing among the judge's classes.
+    obeyed = {}
+    for attr, named in levels[-1]["names"].items():
+        hit, chance = adherence[attr][-1], 1 / len(judge.classes[attr])
+        obeyed.update({f"{attr}_pct": round(100 * hit), f"{attr}_chance_pct": round(100 * chance),
+                       f"{attr}_ratio": round(hit / chance, 2), f"{attr}_word": named})
+    out.fact("obeyed", attributes=list(levels[-1]["names"]), **obeyed)
     out.fact("adherence", **adherence, detailed_subject=adherence["subject"][-1],
              detailed_background=adherence["background"][-1], detailed_position=adherence["position"][-1])
 
@@ -132,6 +141,9 @@ def run(out, config, model_info):
     out.fact("grow", prompt=detailed, seed=config["grow_seed"], words=len(words), prefixes=grown,
              biggest_change_word=words[biggest], biggest_change_prefix=grown[biggest],
              biggest_change=round(float(change.max()), 4), smallest_change=round(float(change.min()), 4),
+             biggest_change_pct=round(100 * float(change.max()), 1),
+             smallest_change_pct=round(100 * float(change.min()), 1),
+             smallest_change_word=words[int(change.argmin()) + 1], biggest_change_index=biggest,
              subject_word_index=words.index(config["subject"]),
              subject_prob_before_subject=round(float(subject_prob[words.index(config["subject"]) - 1]), 3),
              subject_prob_at_subject=round(float(subject_prob[words.index(config["subject"])]), 3),
@@ -158,7 +170,8 @@ def run(out, config, model_info):
             sized.append(size_ok)
             correct.append(place_ok & size_ok)
         rows.append(row)
-    out.fact("binding", prompts=rows, seeds=n_seeds,
+    out.fact("binding", prompts=rows, seeds=n_seeds, binding_pct=round(100 * float(np.concatenate(correct).mean())),
+             binding_chance_pct=25,  # placement and size both right by guessing: 1/2 x 1/2
              placement_accuracy=round(float(np.concatenate(placed).mean()), 3), placement_chance=0.5,
              size_accuracy=round(float(np.concatenate(sized).mean()), 3), size_chance=0.5,
              binding_accuracy=round(float(np.concatenate(correct).mean()), 3), binding_chance=0.25,
