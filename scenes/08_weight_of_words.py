@@ -8,7 +8,7 @@ build/data/08_weight_of_words.
 """
 
 import numpy as np
-from manim import Create, FadeIn, FadeOut, Group, LaggedStart, Underline, ValueTracker, VGroup, linear
+from manim import AnimationGroup, Create, FadeIn, FadeOut, Group, LaggedStart, Succession, Underline, ValueTracker, VGroup, linear
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Compass
@@ -114,10 +114,10 @@ class WeightOfWords(ChapterScene):
         dial_slot, word_slot = Slots.STAGE.rows(4, 1)
         self.dial = dial_slot.place(Compass(radius=dial_slot.height / 2.4))
         b.play(FadeIn(self.dial))
-        shown = VGroup()
+        steps, angle, shown = [], self.dial.angle.get_value(), VGroup()
         for i, amount in enumerate(change):
             word = word_slot.place(text(words[i + 1], size=Type.HEADING, color=PROMPT))
-            turn = np.radians(NUDGE_DEGREES * float(amount)) * (1 if i % 2 else -1)
-            angle = self.dial.angle.get_value() + turn
-            b.play(FadeOut(shown), FadeIn(word), self.dial.angle.animate.set_value(angle), share=0.9 / len(change))
+            angle += np.radians(NUDGE_DEGREES * float(amount)) * (1 if i % 2 else -1)
+            steps.append(AnimationGroup(FadeOut(shown), FadeIn(word), self.dial.angle.animate.set_value(angle)))
             shown = word
+        b.fill(Succession(*steps))
