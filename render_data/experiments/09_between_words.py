@@ -111,6 +111,9 @@ def run(out, config, model_info):
     out.array("map_path", plane.transform(path.numpy()).astype(np.float32))  # [P, 2]
     cos_ab = float((a.pooled @ b.pooled.T).item())
     nearest = [config["neighbourhood"][int(i)] for i in (path @ hood.T).argmax(1)]
+    # Does the path pass nearer to a third prompt than to both ends, and where do the words turn to prompt b?
+    others = sorted(set(nearest) - {config["prompt_a"], config["prompt_b"]})
+    turns_b = next((i for i, n in enumerate(nearest) if n == config["prompt_b"]), None)
 
     out.fact("run", prompt_a=config["prompt_a"], prompt_b=config["prompt_b"], points=len(ts), seed=config["seed"],
              steps=config["steps"], guidance=config["guidance_scale"], sampler=config["sampler"])
@@ -120,11 +123,17 @@ def run(out, config, model_info):
              reads_b_at_end=bool(probs[-1].argmax() == subjects.index(config["subject_b"])),
              switch_found=switch is not None,
              switch_t=None if switch is None else round(float(ts[switch]), 3),
-             switch_index=switch)
+             switch_index=switch,
+             switch_past_middle=switch is not None and bool(ts[switch] > 0.5))
     out.fact("path", biggest_jump_from_t=round(float(ts[jump]), 3), biggest_jump_to_t=round(float(ts[jump + 1]), 3),
              biggest_jump=round(float(change.max()), 4), mean_step_change=round(float(change.mean()), 4),
              jump_to_mean_ratio=round(float(change.max() / max(change.mean(), 1e-12)), 2))
     out.fact("map", neighbourhood=config["neighbourhood"], cosine_a_b=round(cos_ab, 3),
              explained_variance_pct=round(100 * float(plane.explained_variance_ratio_.sum()), 1),
              nearest_prompt_per_point=nearest,
-             midpoint_nearest=nearest[len(nearest) // 2])
+             midpoint_nearest=nearest[len(nearest) // 2],
+             passes_other_prompt=bool(others), other_prompts_passed=others,
+             nearest_b_found=turns_b is not None,
+             nearest_b_from_t=None if turns_b is None else round(float(ts[turns_b]), 3),
+             # the words (on the map) turn to prompt b before the picture (the judge) does
+             picture_turns_later=switch is not None and turns_b is not None and switch > turns_b)

@@ -114,10 +114,13 @@ def run(out, config, model_info):
              at_max=round(float(prob[i_max]), 3), top1_at_zero=round(float(top1[0]), 3),
              top1_at_default=round(float(top1[i_def]), 3), top1_at_max=round(float(top1[i_max]), 3),
              peak_scale=scales[peak], peak=round(float(prob[peak]), 3),
-             guidance_helps=bool(prob[i_def] > prob[0]), falls_after_peak=bool(prob[i_max] < prob[peak]))
+             guidance_helps=bool(prob[i_def] > prob[0]), falls_after_peak=bool(prob[i_max] < prob[peak]),
+             fall_from_peak_pct=round(100 * float(prob[peak] - prob[i_max]) / max(float(prob[peak]), 1e-12), 1))
     out.fact("colour", saturation_at_default=round(float(sat[i_def]), 3), saturation_at_max=round(float(sat[i_max]), 3),
              guidance_saturation_ratio=ratio(sat), contrast_at_default=round(float(contrast[i_def]), 3),
              contrast_at_max=round(float(contrast[i_max]), 3), guidance_contrast_ratio=ratio(contrast),
              clipped_at_default=round(float(clipped[i_def]), 4), clipped_at_max=round(float(clipped[i_max]), 4),
              guidance_clipped_ratio=ratio(clipped),
-             saturation_at_zero=round(float(sat[0]), 3), clipped_at_zero=round(float(clipped[0]), 4))
+             saturation_at_zero=round(float(sat[0]), 3), clipped_at_zero=round(float(clipped[0]), 4),
+             clipped_pct_at_default=round(100 * float(clipped[i_def]), 1),
+             clipped_pct_at_max=round(100 * float(clipped[i_max]), 1))
