@@ -96,8 +96,9 @@ def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None, pronunciatio
         spoken[clip] = spoken_words(clip.text, pronunciations)
         odd = unspeakable(" ".join(spoken[clip][1]))
         if odd:
-            print(f"warning: {plan.path}:{clip.line}: the voice cannot read {', '.join(map(describe, odd))}: "
-                  f"give a spoken form in narration/pronunciations.toml")
+            # espeak-ng spells other scripts letter by letter ("Hebrew shin Hebrew lamed ...") and names emoji
+            print(f"warning: {plan.path}:{clip.line}: the voice cannot read {', '.join(map(describe, odd))} "
+                  f"naturally: give a spoken form in narration/pronunciations.toml")
     segments = []
     rate = None
     for seg in plan.segments:
