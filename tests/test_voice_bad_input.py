@@ -4,11 +4,12 @@ gives them a spoken form)."""
 
 import numpy as np
 import pytest
+from kokoro_onnx.config import DEFAULT_VOCAB
 
 from diffusion_journey.narration import NarrationError, check_sentence_lengths, parse, parse_file, plan
 from diffusion_journey.voice import Audio, ClipCache, KokoroEngine, VoiceError, voice_plan
 from diffusion_journey.voices.audio import Speech
-from diffusion_journey.voices.phonemes import speakable_number_text
+from diffusion_journey.voices.phonemes import Phonemizer, speakable_number_text
 from diffusion_journey.voices.speakable import PRONUNCIATIONS, load_pronunciations
 
 PAUSES = {"sentence": 0.5, "paragraph": 1.0, "mid_sentence_cue": 0.1, "chapter_end": 0.25}
@@ -122,5 +123,7 @@ def test_a_bad_pronunciation_table_is_named(tmp_path, text, message):
 
 
 def test_decimals_are_spoken_whole():
-    # the phonemizer stops a sentence at a decimal point ("7.1 million" -> "seven."): numbers are spelled out
+    # the phonemizer reads a decimal point as a full stop ("0.125" -> "zero. one hundred twenty-five")
     assert speakable_number_text("7.1 million, 0.787 and 29,592.") == "7 point 1 million, 0 point 7 8 7 and 29,592."
+    phonemes = Phonemizer(DEFAULT_VOCAB).phonemes("A U-Net with 7.1 million parameters... and more.")
+    assert "pˈɔɪnt wˈʌn" in phonemes and phonemes.endswith("mˈɔːɹ.")  # nothing after the point is lost

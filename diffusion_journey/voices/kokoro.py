@@ -1,8 +1,8 @@
 """Kokoro-82M (int8 ONNX) run directly on onnxruntime: the default voice, with word timings.
 
 kokoro-onnx's own ``Kokoro`` class is not used for synthesis: it neither fixes the thread count nor reads
-the duration output this project adds, and its phonemizer call drops the rest of a sentence after a
-decimal point. Its vocabulary and espeak-ng set-up are used (voices.phonemes).
+the duration output this project adds, and its phonemizer call breaks a number at its decimal point
+("0.125" is read "zero. one hundred twenty-five"). Its vocabulary and espeak-ng set-up are used (voices.phonemes).
 """
 
 from __future__ import annotations
@@ -41,7 +41,6 @@ class KokoroEngine:
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = THREADS, 1
         options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3  # the added output has no declared type: onnxruntime infers it, noisily
         self._session = ort.InferenceSession(str(model_file()), options, providers=["CPUExecutionProvider"])
         self._styles = voice_table(voice)
         self._vocab = DEFAULT_VOCAB

@@ -13,8 +13,8 @@ import logging
 import re
 
 STRESS = "ˈˌ"
-# The phonemizer cuts a sentence short at a decimal point ("7.1 million" -> "seven."), so numbers with a
-# fraction are spelled out the way a narrator reads them: "7 point 1", "0 point 7 8 7".
+# The phonemizer treats a decimal point as a full stop ("0.125" -> "zero. one hundred twenty-five"), so
+# numbers with a fraction are spelled out the way a narrator reads them: "7 point 1", "0 point 7 8 7".
 DECIMAL = re.compile(r"(\d)\.(\d+)")
 
 
@@ -38,7 +38,8 @@ class Phonemizer:
         logging.getLogger("phonemizer.quiet").setLevel(logging.ERROR)
 
     def phonemes(self, text: str) -> str:
-        out = self._backend.phonemize([speakable_number_text(text)], strip=True)[0]
+        # One text in, but the phonemizer can hand back its pieces split at punctuation: keep them all.
+        out = " ".join(self._backend.phonemize([speakable_number_text(text)], strip=True))
         return " ".join("".join(ch for ch in out if ch in self.vocab).split())
 
     def with_word_starts(self, words: list[str]) -> tuple[str, list[int]]:

@@ -1,7 +1,8 @@
 """Word timings of a clip: ``[[word, start_s, end_s], ...]`` relative to the clip's start.
 
 The words tile the clip: each runs until the next one starts (a pause after a comma belongs to the word
-before it), the first starts at 0 and the last ends with the audio, so they add up to its length.
+before it), the first starts at 0 and the last ends with the audio, so they add up to its length. A word
+with nothing to say of its own (a lone dash) may last 0 s.
 """
 
 from __future__ import annotations
