@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 CLI   := $(PY) -m diffusion_journey
 Q     ?=
 CH    ?=
+VOICE ?=
 
 .PHONY: video test bench scene data voice check list dataset train eval setup system clean help
 
@@ -13,8 +14,8 @@ help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  (scene: make scene CH=01_possible_images Q=l|m|h)"
 
-video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt)
-	$(CLI) video
+video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt); VOICE=piper: draft voice
+	$(CLI) video $(if $(VOICE),--voice-engine $(VOICE))
 
 test: setup  ## run the test suite (renders chapter 1 at low quality)
 	$(PY) -m pytest -q
@@ -26,13 +27,13 @@ bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h"), denoise
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
 	@test -n "$(CH)" || { echo "usage: make scene CH=<chapter id or number> [Q=l|m|h]"; $(CLI) list; exit 2; }
-	$(CLI) scene $(CH) $(if $(Q),-q $(Q))
+	$(CLI) scene $(CH) $(if $(Q),-q $(Q)) $(if $(VOICE),--voice-engine $(VOICE))
 
 data: setup  ## compute chapter data into build/data (fresh data is reused)
 	$(CLI) data $(CH)
 
 voice: setup  ## voice the narration into build/audio
-	$(CLI) voice $(CH)
+	$(CLI) voice $(CH) $(if $(VOICE),--voice-engine $(VOICE))
 
 check: setup  ## check every chapter's narration and scene against its data, and its layout
 	$(CLI) check --layout $(CH)

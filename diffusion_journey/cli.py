@@ -16,7 +16,7 @@ from .config import QUALITIES, ConfigError, load_config
 from .media import MediaError
 from .narration import NarrationError, parse_file
 from .tools import MissingToolError
-from .voice import VoiceError
+from .voice import ENGINES, VoiceError
 
 EPILOG = """\
 stages (data flows one way): data -> voice -> scene -> video
@@ -35,6 +35,11 @@ def _chapters_arg(p):
 def _quality_arg(p, default):
     p.add_argument("-q", "--quality", choices=sorted(QUALITIES), default=default,
                    help="l = 480p15 preview, m = 720p30, h = 1080p60 (default: %(default)s)")
+
+
+def _engine_arg(p):
+    p.add_argument("--voice-engine", choices=ENGINES, help="voice with this engine instead of journey.toml's "
+                                                          "(piper: the fast draft voice)")
 
 
 def _layout_arg(p):
@@ -61,16 +66,19 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
 
     p = sub.add_parser("voice", help="voice the narration offline into build/audio (cached per sentence)")
     _chapters_arg(p)
+    _engine_arg(p)
 
     p = sub.add_parser("scene", help="render one chapter, voiced and subtitled (a preview or a course clip)")
     p.add_argument("chapter", metavar="CHAPTER", help="chapter id or number, e.g. 01_possible_images or 01")
     _quality_arg(p, config["preview"]["quality"])
     p.add_argument("--force", action="store_true", help="re-render even if fresh")
     _layout_arg(p)
+    _engine_arg(p)
 
     p = sub.add_parser("video", help="build the whole narrated video with subtitles and chapter markers")
     _quality_arg(p, config["video"]["quality"])
     _layout_arg(p)
+    _engine_arg(p)
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
     return parser
@@ -104,11 +112,11 @@ def run(args) -> None:
         return
     if args.command == "voice":
         for ch in select(args.chapters):
-            pipeline.voice_chapter(ch, pipeline.make_data(ch).facts)
+            pipeline.voice_chapter(ch, pipeline.make_data(ch).facts, engine_name=args.voice_engine)
         return
     if args.command == "scene":
         (ch,) = select([args.chapter])
-        pipeline.voice_chapter(ch, pipeline.make_data(ch).facts)
+        pipeline.voice_chapter(ch, pipeline.make_data(ch).facts, engine_name=args.voice_engine)
         rendered = pipeline.render_scene(ch, args.quality, force=args.force, layout_check=args.layout_check)
         clip = pipeline.chapter_clip(rendered, args.quality)
         print(f"done: {clip}")
@@ -118,7 +126,7 @@ def run(args) -> None:
         chapters = select(args.chapters)
         clips = []
         for ch in chapters:
-            pipeline.voice_chapter(ch, pipeline.make_data(ch).facts)
+            pipeline.voice_chapter(ch, pipeline.make_data(ch).facts, engine_name=args.voice_engine)
             rendered = pipeline.render_scene(ch, args.quality, layout_check=args.layout_check)
             clips.append((rendered, pipeline.chapter_clip(rendered, args.quality)))
         out = ROOT / (args.output or load_config()["video"]["output"])

@@ -24,9 +24,11 @@ Every mistake raises :class:`NarrationError`, whose message starts with ``file:l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
+
+from journey_base.files import shown
 
 from .claims import Alternative, ClaimBlock, ClaimSyntaxError, Condition, Decision, choose
 
@@ -40,9 +42,9 @@ SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+")
 class NarrationError(ValueError):
     """A mistake in a narration script, located at ``path:line``."""
 
-    def __init__(self, path: str | Path, line: int, message: str):
-        self.path, self.line, self.message = str(path), line, message
-        super().__init__(f"{path}:{line}: {message}")
+    def __init__(self, path: str | Path, line: int, message: str, column: int | None = None):
+        self.path, self.line, self.column, self.message = str(path), line, column, message
+        super().__init__(f"{path}:{line}:{'' if column is None else f'{column}:'} {message}")
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Clip:
     text: str
     sentence: int  # index into Plan.sentences
     pause_after: str  # "sentence" | "paragraph" | "mid_sentence_cue" | "chapter_end"
+    line: int = 0  # the script line the clip starts on (errors and warnings name it)
 
 
 @dataclass
@@ -121,15 +124,29 @@ class Plan:
     segments: list[Segment]
     sentences: list[str]
     claims: list[Decision] = field(default_factory=list)  # which wording the data chose, claim by claim
+    path: str = "<narration>"  # the script file, as errors name it
+
+    def sentence_lines(self) -> list[int]:
+        """The line each sentence starts on."""
+        lines: dict[int, int] = {}
+        for seg in self.segments:
+            for clip in seg.clips:
+                lines.setdefault(clip.sentence, clip.line)
+        return [lines[i] for i in range(len(self.sentences))]
 
 
 def parse_file(path: str | Path) -> Script:
     path = Path(path)
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise NarrationError(path, 1, f"not UTF-8 text ({exc.reason})") from None
-    return parse(text, path)
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8")) + 1  # in characters, as editors count
+        raise NarrationError(shown(path), data.count(b"\n", 0, exc.start) + 1,
+                             f"not UTF-8 text: byte 0x{data[exc.start]:02x} ({exc.reason}); save the file as UTF-8",
+                             column=column) from None
+    return parse(text, shown(path))
 
 
 def parse(source: str, path: str | Path = "<narration>") -> Script:
@@ -315,7 +332,7 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                 script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
             ) from None
     # Resolve placeholders into text, keeping the stream of text / cue / paragraph tokens.
-    stream: list[Token] = []
+    stream: list[_Run | Cue | ParagraphBreak] = []
     for token in tokens:
         if isinstance(token, Placeholder):
             try:
@@ -326,9 +343,11 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                     script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
                 ) from None
             token = Text(format_fact(value), token.line)
-        if isinstance(token, Text) and stream and isinstance(stream[-1], Text):
+        if isinstance(token, Text):
             # Merge neighbouring text so a sentence end followed by a line break is seen as one.
-            stream[-1] = Text(stream[-1].text + token.text, stream[-1].line)
+            if not (stream and isinstance(stream[-1], _Run)):
+                stream.append(_Run())
+            stream[-1].add(token)
         else:
             stream.append(token)
 
@@ -357,12 +376,19 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
     sentences: list[str] = []
     current: list[str] = []  # text of the sentence being built, clip by clip
     clip_buf: list[str] = []
+    clip_line = [0]  # where the clip being built starts
+
+    def add_text(run: _Run, start: int, end: int):
+        piece = run.text[start:end]
+        if piece.strip() and not _squash("".join(clip_buf)):
+            clip_line[0] = run.line_at(start + len(piece) - len(piece.lstrip()))
+        clip_buf.append(piece)
 
     def end_clip(pause: str):
         text = _squash("".join(clip_buf))
         clip_buf.clear()
         if text:
-            segments[-1].clips.append(Clip(text, len(sentences), pause))
+            segments[-1].clips.append(Clip(text, len(sentences), pause, clip_line[0]))
             current.append(text)
 
     def end_sentence(pause: str):
@@ -386,15 +412,42 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                 _set_last_pause(segments, "paragraph")
         else:
             # Split the text at sentence ends; the remainder stays open for the next token.
-            pieces = SENTENCE_END.split(token.text)
-            for piece in pieces[:-1]:
-                clip_buf.append(piece)
+            at = 0
+            for end in SENTENCE_END.finditer(token.text):
+                add_text(token, at, end.start())
                 end_sentence("sentence")
-            clip_buf.append(pieces[-1])
+                at = end.end()
+            add_text(token, at, len(token.text))
     end_sentence("chapter_end")
 
     _set_last_pause(segments, "chapter_end")
-    return Plan(script.title, segments, sentences, decisions)
+    return Plan(script.title, segments, sentences, decisions, path=script.path)
+
+
+@dataclass
+class _Run:
+    """Neighbouring text tokens joined into one string, remembering the line each part came from."""
+
+    text: str = ""
+    starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, line)
+
+    def add(self, token: Text) -> None:
+        self.starts.append((len(self.text), token.line))
+        self.text += token.text
+
+    def line_at(self, offset: int) -> int:
+        return next(line for start, line in reversed(self.starts) if start <= offset)
+
+
+def check_sentence_lengths(the_plan: Plan, max_chars: int, max_words: int) -> None:
+    """Every sentence within the limits (journey.toml [narration]), checked before anything is voiced: a
+    very long sentence reads as an unreadable subtitle and can exceed what the voice takes in one go."""
+    for text, line in zip(the_plan.sentences, the_plan.sentence_lines(), strict=True):
+        if len(text) > max_chars:
+            raise NarrationError(the_plan.path, line, f"sentence too long ({len(text)} chars, limit {max_chars})")
+        if len(text.split()) > max_words:
+            raise NarrationError(the_plan.path, line,
+                                 f"sentence too long ({len(text.split())} words, limit {max_words})")
 
 
 def _set_last_pause(segments: list[Segment], pause: str) -> None:
@@ -402,7 +455,7 @@ def _set_last_pause(segments: list[Segment], pause: str) -> None:
     for seg in reversed(segments):
         if seg.clips:
             last = seg.clips[-1]
-            seg.clips[-1] = Clip(last.text, last.sentence, pause)
+            seg.clips[-1] = replace(last, pause_after=pause)
             return
 
 

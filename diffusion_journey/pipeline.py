@@ -31,7 +31,7 @@ from scenes.contract import missing_reads
 
 from .config import QUALITIES, load_config
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
-from .narration import NarrationError, Plan, parse_file, plan
+from .narration import NarrationError, Plan, check_sentence_lengths, parse_file, plan
 from .subtitles import sentence_cues, to_srt, to_vtt
 from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
@@ -60,8 +60,11 @@ def scene_class(chapter: Chapter) -> type[ChapterScene]:
 
 
 def narration_plan(chapter: Chapter, facts: dict) -> Plan:
-    """Parse and fill in the script, checking its cues against the scene's beats."""
-    return plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues())
+    """Parse and fill in the script, checking its cues against the scene's beats and its sentence lengths."""
+    the_plan = plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues())
+    limits = load_config()["narration"]
+    check_sentence_lengths(the_plan, int(limits["max_sentence_chars"]), int(limits["max_sentence_words"]))
+    return the_plan
 
 
 def check_chapter(chapter: Chapter, report=print) -> list[str]:
@@ -80,10 +83,11 @@ def check_chapter(chapter: Chapter, report=print) -> list[str]:
     return problems
 
 
-def voice_chapter(chapter: Chapter, facts: dict, engine=None) -> dict:
+def voice_chapter(chapter: Chapter, facts: dict, engine=None, engine_name: str | None = None) -> dict:
+    """Voice the chapter with ``engine``, or the one journey.toml names (``engine_name`` overrides it)."""
     config = load_config()
     the_plan = narration_plan(chapter, facts)
-    engine = engine or load_engine(config["voice"])
+    engine = engine or load_engine(dict(config["voice"], engine=engine_name or config["voice"]["engine"]))
     cache = ClipCache(AUDIO_CACHE, engine)
     n_clips = sum(len(s.clips) for s in the_plan.segments)
     with tqdm(total=n_clips, desc=f"[voice] {chapter.id}", unit="clip", leave=False) as bar:

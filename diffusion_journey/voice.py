@@ -1,166 +1,125 @@
-"""Offline speech: a Piper neural voice (from a PyPI wheel) with espeak-ng as the fallback.
+"""Offline speech for the narration: engine choice, the clip cache, and each chapter's voiced timeline.
 
-Each clip of a narration plan is synthesized on its own, so its exact duration is known without any
-speech recognition; clips are cached under ``build/audio/cache`` by hash(text, voice, engine version).
+Engines (diffusion_journey/voices/): Kokoro (default; word timings from the model's phoneme durations),
+Piper (the fast draft voice) and espeak-ng (always there), tried in that order of preference as journey.toml
+says. Each clip of a narration plan is synthesized on its own, so its exact duration and its words' times
+are known without any speech recognition. Clips are cached under ``build/audio/cache`` by hash(spoken
+words, engine, its version key: model, voice, speed, library versions); synthesis is deterministic, so a
+from-scratch build voices the same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.metadata
-import io
 import json
-import shutil
-import subprocess
 import wave
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from journey_base.files import atomic_write_bytes
-from .tools import require_tool
+from journey_base.files import atomic_write_bytes, atomic_write_json
+from .voices.audio import Audio, Speech, VoiceError, read_wav
+from .voices.espeak import EspeakEngine
+from .voices.kokoro import KokoroEngine
+from .voices.piper import PiperEngine
+from .voices.speakable import describe, load_pronunciations, spoken_words, unspeakable
+from .voices.words import estimated_bounds, word_times
+
+ENGINES = ("kokoro", "piper", "espeak-ng")
+
+__all__ = ["Audio", "VoiceError", "read_wav", "load_engine", "make_engine", "ClipCache", "voice_plan",
+           "mix_timeline", "KokoroEngine", "PiperEngine", "EspeakEngine"]
 
 
-class VoiceError(RuntimeError):
-    pass
-
-
-@dataclass
-class Audio:
-    samples: np.ndarray  # int16, mono
-    sample_rate: int
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
-
-    def to_wav_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(self.sample_rate)
-            w.writeframes(self.samples.astype("<i2").tobytes())
-        return buf.getvalue()
-
-
-def read_wav(path: Path) -> Audio:
-    with wave.open(str(path), "rb") as w:
-        if w.getsampwidth() != 2 or w.getnchannels() != 1:
-            raise VoiceError(f"{path}: expected 16-bit mono WAV")
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
-        return Audio(data, w.getframerate())
-
-
-class PiperEngine:
-    name = "piper"
-
-    def __init__(self, voice_package: str, length_scale: float):
-        try:
-            from piper import PiperVoice, SynthesisConfig
-            voice_mod = importlib.import_module(voice_package)
-        except ImportError as exc:
-            raise VoiceError(f"Piper voice unavailable ({exc}); pip install piper-tts {voice_package}") from exc
-        self._voice = PiperVoice.load(str(voice_mod.model_path()), config_path=str(voice_mod.config_path()))
-        self._syn = SynthesisConfig(length_scale=length_scale)
-        dist = voice_package.replace("_", "-")
-        self.version_key = (
-            f"piper-tts {importlib.metadata.version('piper-tts')}; voice {dist} "
-            f"{importlib.metadata.version(dist)}; length_scale {length_scale}"
-        )
-
-    def synthesize(self, text: str) -> Audio:
-        buf = io.BytesIO()
-        with wave.open(buf, "wb") as w:
-            self._voice.synthesize_wav(text, w, syn_config=self._syn)
-        buf.seek(0)
-        with wave.open(buf, "rb") as w:
-            rate = w.getframerate()
-            data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
-        return Audio(data, rate)
-
-
-class EspeakEngine:
-    name = "espeak-ng"
-
-    def __init__(self, voice: str, words_per_minute: int):
-        self._exe = require_tool("espeak-ng", package="espeak-ng")
-        self._voice, self._wpm = voice, words_per_minute
-        version = subprocess.run([self._exe, "--version"], capture_output=True, text=True).stdout.strip()
-        self.version_key = f"{version}; voice {voice}; wpm {words_per_minute}"
-
-    def synthesize(self, text: str) -> Audio:
-        proc = subprocess.run(
-            [self._exe, "-v", self._voice, "-s", str(self._wpm), "--stdout", text], capture_output=True
-        )
-        if proc.returncode != 0:
-            raise VoiceError(f"espeak-ng failed: {proc.stderr.decode(errors='replace').strip()}")
-        with wave.open(io.BytesIO(proc.stdout), "rb") as w:
-            rate = w.getframerate()
-            data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
-        return Audio(data, rate)
+def make_engine(name: str, voice_config: dict):
+    if name == "kokoro":
+        return KokoroEngine(voice_config.get("kokoro_voice", "af_heart"), float(voice_config.get("kokoro_speed", 1.0)))
+    if name == "piper":
+        return PiperEngine(voice_config["piper_voice"], float(voice_config.get("piper_length_scale", 1.0)))
+    if name == "espeak-ng":
+        return EspeakEngine(voice_config.get("espeak_voice", "en-us"),
+                            int(voice_config.get("espeak_words_per_minute", 160)))
+    raise VoiceError(f"journey.toml: unknown voice engine '{name}' (use {', '.join(map(repr, ENGINES))})")
 
 
 def load_engine(voice_config: dict):
-    """The configured engine, or the fallback (with a warning) when it cannot be loaded."""
-    def make(name: str):
-        if name == "piper":
-            return PiperEngine(voice_config["piper_voice"], float(voice_config.get("piper_length_scale", 1.0)))
-        if name == "espeak-ng":
-            return EspeakEngine(voice_config.get("espeak_voice", "en-us"),
-                                int(voice_config.get("espeak_words_per_minute", 160)))
-        raise VoiceError(f"journey.toml: unknown voice engine '{name}' (use 'piper' or 'espeak-ng')")
-
-    try:
-        return make(voice_config["engine"])
-    except VoiceError as exc:
-        fallback = voice_config.get("fallback")
-        if not fallback or fallback == voice_config["engine"]:
-            raise
-        print(f"warning: {exc}; falling back to {fallback}")
-        return make(fallback)
+    """The configured engine, or the first fallback that loads (with a warning naming why)."""
+    fallback = voice_config.get("fallback") or []
+    chain = list(dict.fromkeys([voice_config["engine"], *([fallback] if isinstance(fallback, str) else fallback)]))
+    for name, next_name in zip(chain, [*chain[1:], None]):
+        try:
+            return make_engine(name, voice_config)
+        except VoiceError as exc:
+            if next_name is None:
+                raise
+            print(f"warning: {exc}; falling back to {next_name}")
 
 
 class ClipCache:
-    """WAV files keyed by hash(text, engine version): editing one sentence re-voices only that one."""
+    """A clip's WAV (and, for engines that place words, its word starts) keyed by hash(spoken words, engine
+    version): editing one sentence re-voices only that one; changing voice, speed or engine re-voices all."""
 
     def __init__(self, root: Path, engine):
         self.root, self.engine = root, engine
 
-    def key(self, text: str) -> str:
-        blob = json.dumps({"text": text, "engine": self.engine.name, "version": self.engine.version_key})
+    def key(self, spoken: list[str]) -> str:
+        blob = json.dumps({"words": spoken, "engine": self.engine.name, "version": self.engine.version_key})
         return hashlib.sha256(blob.encode()).hexdigest()[:24]
 
-    def get(self, text: str) -> tuple[Path, Audio]:
-        path = self.root / f"{self.key(text)}.wav"
-        if path.exists():
+    def get(self, spoken: list[str]) -> tuple[Path, Speech]:
+        wav = self.root / f"{self.key(spoken)}.wav"
+        starts = wav.with_suffix(".words.json")
+        timed = self.engine.word_timing == "voice"
+        if wav.exists() and (starts.exists() or not timed):
             try:
-                return path, read_wav(path)
-            except (wave.Error, EOFError, VoiceError):
-                path.unlink()  # a damaged cache entry is re-voiced, not trusted
-        audio = self.engine.synthesize(text)
-        if audio.duration <= 0:
-            raise VoiceError(f"the voice produced no audio for: {text!r}")
-        atomic_write_bytes(path, audio.to_wav_bytes())
-        return path, audio
+                bounds = json.loads(starts.read_text())["bounds"] if timed else None
+                return wav, Speech(read_wav(wav), bounds)
+            except (wave.Error, EOFError, VoiceError, ValueError, KeyError):
+                wav.unlink()  # a damaged cache entry is re-voiced, not trusted
+        speech = self.engine.speak(spoken)
+        if speech.audio.duration <= 0:
+            raise VoiceError("the voice produced no audio")
+        if timed:
+            atomic_write_json(starts, {"bounds": speech.bounds})
+        atomic_write_bytes(wav, speech.audio.to_wav_bytes())
+        return wav, speech
 
 
-def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None) -> dict:
-    """Voice every clip; return the timeline (segment durations, clip offsets) as a JSON-able dict."""
+def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None, pronunciations: dict | None = None) -> dict:
+    """Voice every clip; return the timeline (segment durations, clip offsets, word times) as a JSON-able dict.
+
+    Warns, naming the line, about characters the voice cannot read; any engine failure is raised as one
+    VoiceError naming the sentence's file:line and the engine's own error."""
+    pronunciations = load_pronunciations() if pronunciations is None else pronunciations
+    spoken = {}
+    for clip in (c for seg in plan.segments for c in seg.clips):
+        spoken[clip] = spoken_words(clip.text, pronunciations)
+        odd = unspeakable(" ".join(spoken[clip][1]))
+        if odd:
+            # espeak-ng spells other scripts letter by letter ("Hebrew shin Hebrew lamed ...") and names emoji
+            print(f"warning: {plan.path}:{clip.line}: the voice cannot read {', '.join(map(describe, odd))} "
+                  f"naturally: give a spoken form in narration/pronunciations.toml")
     segments = []
     rate = None
     for seg in plan.segments:
         clips, t = [], 0.0
         for clip in seg.clips:
-            path, audio = cache.get(clip.text)
+            written, said = spoken[clip]
+            try:
+                path, speech = cache.get(said)
+            except Exception as exc:  # noqa: BLE001 - any engine failure is reported at the sentence
+                reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:600]
+                raise VoiceError(f"{plan.path}:{clip.line}: the {cache.engine.name} voice failed on this "
+                                 f"sentence: {reason}") from exc
+            audio = speech.audio
             if rate is None:
                 rate = audio.sample_rate
             elif audio.sample_rate != rate:
                 raise VoiceError(f"mixed sample rates in one chapter ({rate} vs {audio.sample_rate})")
+            bounds = speech.bounds or estimated_bounds(said, len(audio.samples))
             clips.append({"text": clip.text, "sentence": clip.sentence, "wav": path.name,
-                          "offset": round(t, 4), "duration": round(audio.duration, 4)})
+                          "offset": round(t, 4), "duration": round(audio.duration, 4),
+                          "words": word_times(written, bounds, len(audio.samples), rate)})
             t += audio.duration + float(pauses[clip.pause_after])
             if progress:
                 progress.update(1)
@@ -169,6 +128,7 @@ def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None) -> dict:
         "title": plan.title,
         "engine": cache.engine.name,
         "engine_version": cache.engine.version_key,
+        "word_timing": cache.engine.word_timing,
         "sample_rate": rate,
         "sentences": plan.sentences,
         "segments": segments,
@@ -187,7 +147,3 @@ def mix_timeline(timeline: dict, segment_starts: list[float], total: float, cach
             end = min(len(out), at + len(samples))
             out[at:end] += samples[: end - at]
     return Audio(np.clip(out, -32768, 32767).astype(np.int16), rate)
-
-
-def have_espeak() -> bool:
-    return shutil.which("espeak-ng") is not None
