@@ -32,7 +32,7 @@ from scenes.contract import missing_reads
 from .config import QUALITIES, load_config
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
 from .narration import NarrationError, Plan, parse_file, plan
-from .subtitles import sentence_cues, to_srt, to_vtt
+from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
 
@@ -209,13 +209,15 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     atomic_write_bytes(wav, audio.to_wav_bytes())
     av = work / f"{ch.id}.av.mp4"
     mux_audio(rendered.silent, wav, av)
-    cues = sentence_cues(rendered.timeline, rendered.segment_starts)
+    length = duration(av)
+    cues = subtitle_cues(rendered.timeline, rendered.segment_starts, until=length)
     srt, vtt = out_dir / f"{ch.id}.srt", out_dir / f"{ch.id}.vtt"
     atomic_write_text(srt, to_srt(cues))
     atomic_write_text(vtt, to_vtt(cues))
     meta = work / f"{ch.id}.ffmetadata"
     title = f"{ch.number:02d} {rendered.timeline['title']}"
-    write_ffmetadata(meta, title, [(0.0, duration(av), title)])
+    write_ffmetadata(meta, title, [(0.0, length, title)])
+    atomic_write_text(out_dir / f"{ch.id}.chapters.vtt", chapters_vtt([(0.0, length, title)]))
     clip = out_dir / f"{ch.id}.mp4"
     add_subtitles_and_chapters(av, srt, meta, clip)
     print(f"[clip]  {shown(clip)} ({duration(clip):.1f}s)")
@@ -233,12 +235,13 @@ def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: st
     cues, chapters, t = [], [], 0.0
     for (rendered, _), av in zip(clips, avs):
         length = duration(av)
-        cues += sentence_cues(rendered.timeline, rendered.segment_starts, offset=t)
+        cues += subtitle_cues(rendered.timeline, rendered.segment_starts, offset=t, until=t + length)
         chapters.append((t, t + length, f"{rendered.chapter.number:02d} {rendered.timeline['title']}"))
         t += length
     chapters.append((t, t + duration(end_card), "Credits"))
     atomic_write_text(out.with_suffix(".srt"), to_srt(cues))
     atomic_write_text(out.with_suffix(".vtt"), to_vtt(cues))
+    atomic_write_text(out.with_suffix(".chapters.vtt"), chapters_vtt(chapters))
     meta = out.with_suffix(".ffmetadata")
     write_ffmetadata(meta, "From noise to image: a diffusion journey", chapters)
     add_subtitles_and_chapters(joined, out.with_suffix(".srt"), meta, out)
