@@ -46,12 +46,23 @@ def write_ffmetadata(path: Path, title: str, chapters: list[tuple[float, float, 
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def mux_audio(video: Path, wav: Path, out: Path) -> None:
-    """The silent render + the narration track: video copied, audio to AAC (same params every chapter, so
-    chapters concatenate without re-encoding)."""
+AAC = ["-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2"]  # the same in every clip, so they concat
+
+
+def mux_audio(video: Path, wav: Path, out: Path, audio_filter: str | None = None) -> None:
+    """The silent render + the narration track (through ``audio_filter``, e.g. loudness): video copied,
+    audio to AAC."""
+    af = ["-af", audio_filter] if audio_filter else []
     with atomic_path(out) as tmp:
-        _run(["-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-              "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2", "-shortest", "-f", "mp4", str(tmp)])
+        _run(["-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *af, *AAC,
+              "-shortest", "-f", "mp4", str(tmp)])
+
+
+def refilter_audio(av: Path, audio_filter: str, out: Path) -> None:
+    """The same video with its audio re-encoded through ``audio_filter``."""
+    with atomic_path(out) as tmp:
+        _run(["-i", str(av), "-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy", "-af", audio_filter, *AAC,
+              "-f", "mp4", str(tmp)])
 
 
 def concat(parts: list[Path], out: Path) -> None:

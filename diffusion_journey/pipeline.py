@@ -30,7 +30,8 @@ from scenes.beats import ChapterScene
 from scenes.contract import missing_reads
 
 from .config import QUALITIES, load_config
-from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
+from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, TOLERANCE_LU, ebur128, normalising_filter
+from .media import add_subtitles_and_chapters, concat, duration, mux_audio, refilter_audio, write_ffmetadata
 from .narration import NarrationError, Plan, parse_file, plan
 from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
@@ -208,7 +209,7 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     audio = mix_timeline(rendered.timeline, rendered.segment_starts, total, AUDIO_CACHE)
     atomic_write_bytes(wav, audio.to_wav_bytes())
     av = work / f"{ch.id}.av.mp4"
-    mux_audio(rendered.silent, wav, av)
+    mux_audio(rendered.silent, wav, av, audio_filter=normalising_filter(wav))
     length = duration(av)
     cues = subtitle_cues(rendered.timeline, rendered.segment_starts, until=length)
     srt, vtt = out_dir / f"{ch.id}.srt", out_dir / f"{ch.id}.vtt"
@@ -232,6 +233,12 @@ def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: st
     end_card = render_end_card(quality)
     joined = out.with_name(out.stem + ".av.mp4")
     concat(avs + [end_card], joined)
+    # Each chapter is at the norm already; the whole is measured and corrected only if it drifted.
+    whole = ebur128(joined)
+    if abs(whole.integrated - TARGET_LUFS) > TOLERANCE_LU or whole.true_peak > MAX_TRUE_PEAK:
+        refilter_audio(joined, normalising_filter(joined), joined)
+        whole = ebur128(joined)
+    print(f"[audio] {whole.integrated:.1f} LUFS integrated, true peak {whole.true_peak:.1f} dBTP")
     cues, chapters, t = [], [], 0.0
     for (rendered, _), av in zip(clips, avs):
         length = duration(av)
