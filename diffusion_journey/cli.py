@@ -7,7 +7,8 @@ import sys
 import time
 
 from journey_base.chapters import UnknownChapterError, all_chapters, select
-from journey_base.paths import ROOT
+from journey_base.files import shown, sweep_temp
+from journey_base.paths import BUILD, ROOT
 from scenes.beats import SceneDataError
 from scenes.layout import LayoutError
 
@@ -76,7 +77,21 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     return parser
 
 
+BUILDING = {"check", "data", "voice", "scene", "video"}
+
+
+def sweep_interrupted_runs() -> None:
+    """What a killed run left in build/: unfinished publishing is finished, temp files removed."""
+    finished, removed = sweep_temp(BUILD)
+    for journal in finished:
+        print(f"[clean] finished publishing an interrupted set ({shown(journal)})")
+    if removed:
+        print(f"[clean] removed {len(removed)} temp file(s) of interrupted runs")
+
+
 def run(args) -> None:
+    if args.command in BUILDING:
+        sweep_interrupted_runs()
     if args.command == "list":
         for ch in all_chapters():
             print(f"{ch.id:28s} {parse_file(ch.narration).title}")

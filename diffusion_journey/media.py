@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ffmpeg
 
-from journey_base.files import atomic_path, atomic_write_text
+from journey_base.files import atomic_path, atomic_write_text, scratch_file
 from .tools import require_tool
 
 
@@ -67,19 +67,15 @@ def refilter_audio(av: Path, audio_filter: str, out: Path) -> None:
 
 def concat(parts: list[Path], out: Path) -> None:
     """Join same-format clips with the concat demuxer: streams copied, nothing re-encoded."""
-    listing = out.with_name(f".{out.stem}.concat.txt")
-    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
-    try:
-        with atomic_path(out) as tmp:
-            _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4", str(tmp)])
-    finally:
-        listing.unlink(missing_ok=True)
+    with scratch_file(out.with_name(f"{out.stem}.concat.txt")) as listing, atomic_path(out) as tmp:
+        listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
+        _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4", str(tmp)])
 
 
 def add_subtitles_and_chapters(av: Path, srt: Path, ffmetadata: Path, out: Path) -> None:
-    """Soft (mov_text) English subtitles + chapter markers + title, all streams copied."""
-    with atomic_path(out) as tmp:
-        _run(["-i", str(av), "-i", str(srt), "-i", str(ffmetadata),
-              "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
-              "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
-              "-movflags", "+faststart", "-f", "mp4", str(tmp)])
+    """Soft (mov_text) English subtitles + chapter markers + title, all streams copied. ``out`` is written
+    in place: it is a temp name of the set being published."""
+    _run(["-i", str(av), "-i", str(srt), "-i", str(ffmetadata),
+          "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
+          "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
+          "-movflags", "+faststart", "-f", "mp4", str(out)])
