@@ -7,8 +7,9 @@ CLI   := $(PY) -m diffusion_journey
 Q     ?=
 CH    ?=
 VOICE ?=
+VIDEO ?=
 
-.PHONY: video test bench scene data voice check list dataset train eval setup system clean help
+.PHONY: video test bench scene data voice check review list dataset train eval setup system clean help
 
 help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,6 +47,9 @@ train: setup  ## train the embedded model (resumable; GPU if present). TRAIN_ARG
 
 eval: setup  ## evaluate the embedded model: adherence, guidance, diversity -> models/embedded/eval.json + card
 	$(PY) -m render_data.model_factory.evaluate $(EVAL_ARGS)
+
+review: setup  ## quality report of the built video (subtitles, pace, holds, loudness, DNSMOS, layout) -> build/video/review.json
+	$(CLI) review $(if $(Q),-q $(Q)) $(VIDEO)
 
 list: setup  ## list chapters
 	@$(CLI) list

@@ -1,17 +1,19 @@
-"""Command line: python -m diffusion_journey {list,check,data,voice,scene,video} --help"""
+"""Command line: python -m diffusion_journey {list,check,data,voice,scene,video,review} --help"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from pathlib import Path
 
 from journey_base.chapters import UnknownChapterError, all_chapters, select
-from journey_base.paths import ROOT
+from journey_base.files import shown, sweep_temp
+from journey_base.paths import BUILD, ROOT
 from scenes.beats import SceneDataError
 from scenes.layout import LayoutError
 
-from . import pipeline
+from . import pipeline, review
 from .config import QUALITIES, ConfigError, load_config
 from .media import MediaError
 from .narration import NarrationError, parse_file
@@ -23,7 +25,8 @@ stages (data flows one way): data -> voice -> scene -> video
   data   runs each chapter's experiment (render_data/experiments/<id>.py) into build/data/<id>/
   voice  fills the narration's {placeholders} from that data and voices it offline into build/audio/
   scene  renders one chapter's Manim scene in step with its voice -> build/video/chapters/<q>/<id>.mp4
-  video  all chapters -> build/video/diffusion-journey.mp4 (+ .srt, .vtt), with chapter markers
+  video  all chapters -> build/video/diffusion-journey.mp4 (+ .srt, .vtt, .chapters.vtt), with chapter markers
+  review a quality report of the built video -> printed, and build/video/review.json
 
 Chapters are named by id (01_possible_images) or number (01). Every stage reuses fresh outputs."""
 
@@ -81,10 +84,30 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     _engine_arg(p)
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
+
+    p = sub.add_parser("review", help="quality report of a built video: subtitle rules, pace, still holds, "
+                                      "loudness, voice DNSMOS, layout check (a table, and JSON)")
+    p.add_argument("video", nargs="?", help="the video (default: journey.toml [video] output)")
+    _quality_arg(p, config["video"]["quality"])
+    p.add_argument("--json", help="where the JSON goes (default: build/video/review.json)")
     return parser
 
 
+BUILDING = {"check", "data", "voice", "scene", "video"}
+
+
+def sweep_interrupted_runs() -> None:
+    """What a killed run left in build/: unfinished publishing is finished, temp files removed."""
+    finished, removed = sweep_temp(BUILD)
+    for journal in finished:
+        print(f"[clean] finished publishing an interrupted set ({shown(journal)})")
+    if removed:
+        print(f"[clean] removed {len(removed)} temp file(s) of interrupted runs")
+
+
 def run(args) -> None:
+    if args.command in BUILDING:
+        sweep_interrupted_runs()
     if args.command == "list":
         for ch in all_chapters():
             print(f"{ch.id:28s} {parse_file(ch.narration).title}")
@@ -132,6 +155,12 @@ def run(args) -> None:
         out = ROOT / (args.output or load_config()["video"]["output"])
         pipeline.full_video(clips, out, args.quality)
         print(f"done: {out} (+ .srt, .vtt) in {time.perf_counter() - started:.0f}s")
+        return
+    if args.command == "review":
+        video = ROOT / (args.video or load_config()["video"]["output"])
+        out = Path(args.json) if args.json else BUILD / "video" / "review.json"
+        print(review.table(review.write_review(video, args.quality, out)))
+        print(f"written: {shown(out)}")
         return
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import ffmpeg
 
-from journey_base.files import atomic_path, atomic_write_text
+from journey_base.files import atomic_path, atomic_write_text, scratch_file
 from .tools import require_tool
 
 
@@ -46,29 +46,36 @@ def write_ffmetadata(path: Path, title: str, chapters: list[tuple[float, float, 
     atomic_write_text(path, "\n".join(lines) + "\n")
 
 
-def mux_audio(video: Path, wav: Path, out: Path) -> None:
-    """The silent render + the narration track: video copied, audio to AAC (same params every chapter, so
-    chapters concatenate without re-encoding)."""
+AAC = ["-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2"]  # the same in every clip, so they concat
+
+
+def mux_audio(video: Path, wav: Path, out: Path, audio_filter: str | None = None) -> None:
+    """The silent render + the narration track (through ``audio_filter``, e.g. loudness): video copied,
+    audio to AAC."""
+    af = ["-af", audio_filter] if audio_filter else []
     with atomic_path(out) as tmp:
-        _run(["-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
-              "-c:a", "aac", "-b:a", "160k", "-ar", "48000", "-ac", "2", "-shortest", "-f", "mp4", str(tmp)])
+        _run(["-i", str(video), "-i", str(wav), "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *af, *AAC,
+              "-shortest", "-f", "mp4", str(tmp)])
+
+
+def refilter_audio(av: Path, audio_filter: str, out: Path) -> None:
+    """The same video with its audio re-encoded through ``audio_filter``."""
+    with atomic_path(out) as tmp:
+        _run(["-i", str(av), "-map", "0:v:0", "-map", "0:a:0", "-c:v", "copy", "-af", audio_filter, *AAC,
+              "-f", "mp4", str(tmp)])
 
 
 def concat(parts: list[Path], out: Path) -> None:
     """Join same-format clips with the concat demuxer: streams copied, nothing re-encoded."""
-    listing = out.with_name(f".{out.stem}.concat.txt")
-    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
-    try:
-        with atomic_path(out) as tmp:
-            _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4", str(tmp)])
-    finally:
-        listing.unlink(missing_ok=True)
+    with scratch_file(out.with_name(f"{out.stem}.concat.txt")) as listing, atomic_path(out) as tmp:
+        listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts))
+        _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", "-f", "mp4", str(tmp)])
 
 
 def add_subtitles_and_chapters(av: Path, srt: Path, ffmetadata: Path, out: Path) -> None:
-    """Soft (mov_text) English subtitles + chapter markers + title, all streams copied."""
-    with atomic_path(out) as tmp:
-        _run(["-i", str(av), "-i", str(srt), "-i", str(ffmetadata),
-              "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
-              "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
-              "-movflags", "+faststart", "-f", "mp4", str(tmp)])
+    """Soft (mov_text) English subtitles + chapter markers + title, all streams copied. ``out`` is written
+    in place: it is a temp name of the set being published."""
+    _run(["-i", str(av), "-i", str(srt), "-i", str(ffmetadata),
+          "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
+          "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
+          "-movflags", "+faststart", "-f", "mp4", str(out)])

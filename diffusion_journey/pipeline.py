@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from journey_base.chapters import Chapter, load_module, work_dir
 from journey_base.credits import CREDITS_FILE
-from journey_base.files import atomic_write_bytes, atomic_write_json, atomic_write_text, shown
+from journey_base.files import atomic_write_bytes, atomic_write_json, published_together, scratch_file, shown
 from journey_base.freshness import read_record, stage_key, write_record
 from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
@@ -30,9 +30,10 @@ from scenes.beats import ChapterScene
 from scenes.contract import missing_reads
 
 from .config import QUALITIES, load_config
-from .media import add_subtitles_and_chapters, concat, duration, mux_audio, write_ffmetadata
+from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, TOLERANCE_LU, ebur128, normalising_filter
+from .media import add_subtitles_and_chapters, concat, duration, mux_audio, refilter_audio, write_ffmetadata
 from .narration import NarrationError, Plan, check_sentence_lengths, parse_file, plan
-from .subtitles import sentence_cues, to_srt, to_vtt
+from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
 
@@ -212,16 +213,12 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
     audio = mix_timeline(rendered.timeline, rendered.segment_starts, total, AUDIO_CACHE)
     atomic_write_bytes(wav, audio.to_wav_bytes())
     av = work / f"{ch.id}.av.mp4"
-    mux_audio(rendered.silent, wav, av)
-    cues = sentence_cues(rendered.timeline, rendered.segment_starts)
-    srt, vtt = out_dir / f"{ch.id}.srt", out_dir / f"{ch.id}.vtt"
-    atomic_write_text(srt, to_srt(cues))
-    atomic_write_text(vtt, to_vtt(cues))
-    meta = work / f"{ch.id}.ffmetadata"
+    mux_audio(rendered.silent, wav, av, audio_filter=normalising_filter(wav))
+    length = duration(av)
+    cues = subtitle_cues(rendered.timeline, rendered.segment_starts, until=length)
     title = f"{ch.number:02d} {rendered.timeline['title']}"
-    write_ffmetadata(meta, title, [(0.0, duration(av), title)])
     clip = out_dir / f"{ch.id}.mp4"
-    add_subtitles_and_chapters(av, srt, meta, clip)
+    publish(av, clip, title, cues, [(0.0, length, title)], work / f"{ch.id}.ffmetadata")
     print(f"[clip]  {shown(clip)} ({duration(clip):.1f}s)")
     return clip
 
@@ -229,23 +226,36 @@ def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
 def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: str) -> Path:
     """Concatenate the chapters' audio+video (and the credits) without re-encoding, then add all subtitles
     and chapter markers."""
-    out.parent.mkdir(parents=True, exist_ok=True)
     avs = [r.chapter.work_dir(quality) / f"{r.chapter.id}.av.mp4" for r, _ in clips]
     end_card = render_end_card(quality)
-    joined = out.with_name(out.stem + ".av.mp4")
-    concat(avs + [end_card], joined)
     cues, chapters, t = [], [], 0.0
     for (rendered, _), av in zip(clips, avs):
         length = duration(av)
-        cues += sentence_cues(rendered.timeline, rendered.segment_starts, offset=t)
+        cues += subtitle_cues(rendered.timeline, rendered.segment_starts, offset=t, until=t + length)
         chapters.append((t, t + length, f"{rendered.chapter.number:02d} {rendered.timeline['title']}"))
         t += length
     chapters.append((t, t + duration(end_card), "Credits"))
-    atomic_write_text(out.with_suffix(".srt"), to_srt(cues))
-    atomic_write_text(out.with_suffix(".vtt"), to_vtt(cues))
-    meta = out.with_suffix(".ffmetadata")
-    write_ffmetadata(meta, "From noise to image: a diffusion journey", chapters)
-    add_subtitles_and_chapters(joined, out.with_suffix(".srt"), meta, out)
-    joined.unlink(missing_ok=True)
-    meta.unlink(missing_ok=True)
+    with scratch_file(work_dir(quality) / f"{out.stem}.av.mp4") as joined:
+        concat(avs + [end_card], joined)
+        # Each chapter is at the norm already; the whole is measured, and corrected only if it drifted.
+        whole = ebur128(joined)
+        if abs(whole.integrated - TARGET_LUFS) > TOLERANCE_LU or whole.true_peak > MAX_TRUE_PEAK:
+            refilter_audio(joined, normalising_filter(joined), joined)
+            whole = ebur128(joined)
+        print(f"[audio] {whole.integrated:.1f} LUFS integrated, true peak {whole.true_peak:.1f} dBTP")
+        publish(joined, out, "From noise to image: a diffusion journey", cues, chapters,
+                work_dir(quality) / f"{out.stem}.ffmetadata")
     return out
+
+
+def publish(av: Path, out: Path, title: str, cues: list, chapters: list[tuple[float, float, str]],
+            meta: Path) -> None:
+    """The video (soft subtitles, chapter markers) and its .srt, .vtt and .chapters.vtt, as one set: all
+    written to temp names, then renamed, the video first (see journey_base.files.published_together)."""
+    write_ffmetadata(meta, title, chapters)
+    sidecars = [out.with_suffix(".srt"), out.with_suffix(".vtt"), out.with_suffix(".chapters.vtt")]
+    with published_together([out, *sidecars]) as (video, srt, vtt, chapter_track):
+        srt.write_text(to_srt(cues))
+        vtt.write_text(to_vtt(cues))
+        chapter_track.write_text(chapters_vtt(chapters))
+        add_subtitles_and_chapters(av, srt, meta, video)

@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 from journey_base.chapters import Chapter, load_module
-from journey_base.files import atomic_write_json, shown
+from journey_base.files import atomic_write_json, shown, temp_dir
 from journey_base.freshness import sha, stage_key
 from journey_base.paths import BUILD
 
@@ -107,7 +106,7 @@ def build_chapter_data(chapter: Chapter, force: bool = False, log=print) -> tupl
         return ChapterData(folder), False
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{chapter.id}.", dir=DATA_DIR))
+    tmp = temp_dir(folder)
     try:
         started = time.perf_counter()
         writer = ArtifactWriter(tmp)
@@ -120,9 +119,8 @@ def build_chapter_data(chapter: Chapter, force: bool = False, log=print) -> tupl
         # Swap the finished folder in; the old one is removed only after the new one is in place.
         old = None
         if folder.exists():
-            old = folder.with_name(f".{chapter.id}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(folder, old)
+            old = temp_dir(folder)
+            os.replace(folder, old)  # replaces the empty folder
         os.replace(tmp, folder)
         if old:
             shutil.rmtree(old, ignore_errors=True)

@@ -12,6 +12,7 @@ from diffusion_journey.narration import parse_file
 from journey_base.chapters import get_chapter
 from diffusion_journey.cli import main
 from diffusion_journey.media import probe
+from diffusion_journey.subtitles import MAX_CPS, parse_srt, rule_breaks
 
 pytestmark = pytest.mark.render
 CH = get_chapter("01")
@@ -53,11 +54,13 @@ def test_chapter_clip_streams_duration_subtitles_chapters(rendered, tmp_path):
     durations = [s["duration"] for s in timeline["segments"]]
     expected_starts = np.concatenate([[0.0], np.cumsum(durations)[:-1]])
     assert np.allclose(render["segment_starts"], expected_starts, atol=0.1)
-    # One subtitle per sentence, embedded and beside the clip.
-    n = len(timeline["sentences"])
-    assert len(_embedded_subtitles(clip, tmp_path)) == n
-    assert clip.with_suffix(".srt").read_text().count(" --> ") == n
-    assert clip.with_suffix(".vtt").read_text().count(" --> ") == n
+    # The same cues embedded and beside the clip, each sentence cut into one or more cues to the standard.
+    cues = parse_srt(clip.with_suffix(".srt").read_text())
+    assert len(cues) >= len(timeline["sentences"])
+    assert len(_embedded_subtitles(clip, tmp_path)) == len(cues)
+    assert parse_srt(clip.with_suffix(".vtt").read_text()) == cues
+    assert all(not rule_breaks(c, max_cps=MAX_CPS) for c in cues), [c for c in cues if rule_breaks(c, max_cps=MAX_CPS)]
+    assert parse_srt(clip.with_suffix(".chapters.vtt").read_text())[0].text == "01 How many possible images?"
     assert [c["tags"]["title"] for c in info["chapters"]] == ["01 How many possible images?"]
     # the course-clip folder holds the clips and their subtitles, no intermediates
     assert {p.suffix for p in CH.video_dir("l").iterdir()} == {".mp4", ".srt", ".vtt"}
@@ -95,4 +98,8 @@ def test_full_video_has_every_chapter_and_its_subtitles(rendered, tmp_path):
                         for ch in parts) + float(probe(CH.work_dir("l") / "end_card.av.mp4")["format"]["duration"])
     assert abs(float(info["format"]["duration"]) - chapter_total) <= 0.5
     assert len(_embedded_subtitles(full, tmp_path)) >= len(timeline["sentences"])
-    assert full.with_suffix(".srt").exists() and full.with_suffix(".vtt").exists()
+    assert len(_embedded_subtitles(full, tmp_path)) == len(parse_srt(full.with_suffix(".srt").read_text()))
+    assert full.with_suffix(".vtt").exists()
+    chapters = parse_srt(full.with_suffix(".chapters.vtt").read_text())
+    assert [c.text for c in chapters] == titles
+    assert [round(c.start, 2) for c in chapters] == [round(float(c["start_time"]), 2) for c in info["chapters"]]
