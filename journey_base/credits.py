@@ -21,4 +21,4 @@ def end_card_rows() -> list[tuple[str, str]]:
     credits = load_credits()
     rows = [(f"Emoji artwork, {c['style']} style" if c["style"] else "Emoji names",
              f"{c['name']} © {c['holder']} ({c['licence']})") for c in credits["artwork"]]
-    return rows + [(c["role"], c["credit"]) for c in credits["other"]]
+    return rows + [(c["role"], c.get("short", c["credit"])) for c in credits["other"]]
