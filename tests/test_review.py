@@ -7,8 +7,8 @@ import subprocess
 import pytest
 
 from diffusion_journey.cli import main
+from diffusion_journey import review
 from diffusion_journey.review import table
-from journey_base.chapters import work_dir
 
 SRT = """1
 00:00:00,500 --> 00:00:02,900
@@ -56,11 +56,15 @@ def reviewed(tmp_path_factory):
         "-filter_complex", "[0:v][1:v]concat=n=2:v=1:a=0[v]", "-map", "[v]", "-map", "2:a", "-map", "3:s",
         "-map_chapters", "4", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-c:s", "mov_text",
         str(video)], check=True)
-    work_dir("l").mkdir(parents=True, exist_ok=True)
-    (work_dir("l") / "01_first.layout.json").write_text(json.dumps(
+    # Layout records in a folder of their own: other tests' renders (chapter 02's) must not be read here.
+    records = folder / "work"
+    records.mkdir()
+    (records / "01_first.layout.json").write_text(json.dumps(
         {"chapter": "01_first", "checked": True, "problems": ["label overlaps the panel"], "still_holds": []}))
     out = folder / "review.json"
-    main(["review", str(video), "-q", "l", "--json", str(out)])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(review, "work_dir", lambda quality: records)
+        main(["review", str(video), "-q", "l", "--json", str(out)])
     return json.loads(out.read_text())
 
 
