@@ -94,6 +94,8 @@ def test_08_weight_of_words(tmp_path):
     for key in ("placement_accuracy", "size_accuracy", "binding_accuracy", "judge_reads_both"):
         assert 0 <= binding[key] <= 1
     assert -1 <= binding["order_effect"] <= 1 and -1 <= binding["size_binding_effect"] <= 1
+    # reordering words vs a new seed, both measured (a swap that moved nothing would read 0)
+    assert binding["order_change_pct"] >= 0 and binding["seed_change_pct"] > 0
 
 
 def test_09_between_words(tmp_path):

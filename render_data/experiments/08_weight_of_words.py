@@ -52,7 +52,7 @@ SIZE_ORDER = {"small": 0, "medium": 1, "large": 2}
 
 
 def tiny_config() -> dict:
-    return dict(CONFIG, steps=3, level_seeds=[0, 1], binding_seeds=[0])
+    return dict(CONFIG, steps=3, level_seeds=[0, 1], binding_seeds=[0, 1])
 
 
 def binding_reads(judge, images: np.ndarray, subjects: list[str]) -> dict[str, np.ndarray]:
@@ -170,7 +170,13 @@ def run(out, config, model_info):
             sized.append(size_ok)
             correct.append(place_ok & size_ok)
         rows.append(row)
-    out.fact("binding", prompts=rows, seeds=n_seeds, binding_pct=round(100 * float(np.concatenate(correct).mean())),
+    # How much reordering the words changes a picture (same seed, other prompt) against a new seed (same prompt).
+    grid = bind_images.reshape(len(config["binding"]), n_seeds, *images.shape[1:])
+    order_change = np.mean([rmse(grid[0, k], grid[i, k]) for i in range(1, len(grid)) for k in range(n_seeds)])
+    seed_change = image_spread(grid[0])
+    out.fact("binding", prompts=rows, seeds=n_seeds,
+             order_change_pct=round(100 * float(order_change), 1), seed_change_pct=round(100 * float(seed_change), 1),
+             order_to_seed_ratio=round(float(order_change / max(seed_change, 1e-12)), 2), binding_pct=round(100 * float(np.concatenate(correct).mean())),
              binding_chance_pct=25,  # placement and size both right by guessing: 1/2 x 1/2
              placement_accuracy=round(float(np.concatenate(placed).mean()), 3), placement_chance=0.5,
              size_accuracy=round(float(np.concatenate(sized).mean()), 3), size_chance=0.5,
