@@ -120,6 +120,9 @@ def _boundary_cost(before: str, after: str) -> float:
     return cost
 
 
+ORPHAN = 12  # characters: a shorter line beside a long one is an orphan
+
+
 def wrap(text: str) -> tuple[str, float]:
     """One line when it fits, else the two-line break with the most even lines at a good place.
     Returns (lines joined by newline, cost); cost is inf when the text cannot fit two lines."""
@@ -132,6 +135,8 @@ def wrap(text: str) -> tuple[str, float]:
         if len(top) > MAX_LINE or len(bottom) > MAX_LINE:
             continue
         cost = abs(len(top) - len(bottom)) / 4 + _boundary_cost(words[k - 1], words[k]) / 2
+        if min(len(top), len(bottom)) < ORPHAN:  # a word or two alone on a line reads as a stray
+            cost += 10.0
         if cost < best_cost:
             best, best_cost = f"{top}\n{bottom}", cost
     if best is None:

@@ -119,3 +119,9 @@ def test_formats_and_their_round_trip():
     chapters = chapters_vtt([(0.0, 65.5, "01 How many?"), (65.5, 70.0, "Credits")])
     assert chapters.startswith("WEBVTT\n\n1\n00:00:00.000 --> 00:01:05.500\n01 How many?\n")
     assert parse_srt(chapters)[1] == Cue(65.5, 70.0, "Credits")
+
+
+def test_two_lines_leave_no_word_stranded():
+    """Measured in the built video: the lone 'from.' under a full line, now balanced at a weaker boundary."""
+    text, _ = wrap("It picks the random noise the walk starts from.")
+    assert text.split("\n") == ["It picks the random noise", "the walk starts from."]
