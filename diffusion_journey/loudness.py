@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .tools import require_tool
+from .media import ffmpeg_log
 
 TARGET_LUFS = -16.0
 MAX_TRUE_PEAK = -1.5  # dBTP, in the delivered file
@@ -41,14 +40,6 @@ class Measured:
         return self.integrated < -70.0  # below EBU R128's absolute gate: nothing to normalise
 
 
-def _ffmpeg(args: list[str]) -> str:
-    exe = require_tool("ffmpeg", package="ffmpeg")
-    proc = subprocess.run([exe, "-hide_banner", "-nostats", *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LoudnessError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
-    return proc.stderr
-
-
 def _loudnorm(linear: Measured | None = None) -> str:
     args = f"loudnorm=I={TARGET_LUFS}:TP={AIM_TRUE_PEAK}:LRA=20:print_format=json"
     if linear:
@@ -60,7 +51,7 @@ def _loudnorm(linear: Measured | None = None) -> str:
 
 def measure(path: Path, pre: str = "") -> Measured:
     """loudnorm's first pass over the file's audio (after the filters in ``pre``)."""
-    err = _ffmpeg(["-i", str(path), "-vn", "-af", pre + _loudnorm(), "-f", "null", "-"])
+    err = ffmpeg_log(["-i", str(path), "-vn", "-af", pre + _loudnorm(), "-f", "null", "-"])
     found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", err)
     if not found:
         raise LoudnessError(f"{path}: no loudnorm measurement in ffmpeg's output")
@@ -118,7 +109,7 @@ def ebur128(path: Path, start: float | None = None, length: float | None = None)
     """Integrated loudness and true peak as EBU R128 defines them (ffmpeg's ebur128 with peak=true), of the
     whole file or of a stretch of it."""
     window = (["-ss", f"{start:.3f}"] if start is not None else []) + (["-t", f"{length:.3f}"] if length else [])
-    err = _ffmpeg([*window, "-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"])
+    err = ffmpeg_log([*window, "-i", str(path), "-vn", "-af", "ebur128=peak=true", "-f", "null", "-"])
     summary = err[err.rfind("Summary:"):]
     i, tp = re.search(r"I:\s+(-?[\d.]+|-inf) LUFS", summary), re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary)
     if not (i and tp):

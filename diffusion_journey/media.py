@@ -34,6 +34,15 @@ def _run(args: list[str]) -> None:
         raise MediaError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
 
 
+def ffmpeg_log(args: list[str]) -> str:
+    """Run ffmpeg for what it reports (analysis filters print to stderr) and return that report."""
+    exe = require_tool("ffmpeg", package="ffmpeg")
+    proc = subprocess.run([exe, "-hide_banner", "-nostats", *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise MediaError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
+    return proc.stderr
+
+
 def write_ffmetadata(path: Path, title: str, chapters: list[tuple[float, float, str]]) -> None:
     """Chapter markers in ffmpeg's metadata format (times in ms)."""
     def esc(s: str) -> str:

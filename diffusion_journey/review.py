@@ -21,7 +21,7 @@ from journey_base.chapters import work_dir
 from journey_base.files import atomic_write_json, scratch_file, shown
 
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, ebur128
-from .media import duration, probe
+from .media import duration, ffmpeg_log, probe
 from .subtitles import MAX_CPS, Cue, parse_srt, rule_breaks
 from .tools import require_tool
 
@@ -40,14 +40,6 @@ class Part:
     end: float
 
 
-def _ffmpeg_log(args: list[str]) -> str:
-    exe = require_tool("ffmpeg", package="ffmpeg")
-    proc = subprocess.run([exe, "-hide_banner", "-nostats", *args], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise RuntimeError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
-    return proc.stderr
-
-
 def parts_of(video: Path) -> list[Part]:
     info = probe(video)
     marks = [Part(c.get("tags", {}).get("title", f"chapter {i + 1}"), float(c["start_time"]), float(c["end_time"]))
@@ -61,13 +53,13 @@ def subtitles_of(video: Path) -> tuple[list[Cue], str]:
     if srt.exists():
         return parse_srt(srt.read_text(encoding="utf-8")), shown(srt)
     with scratch_file(video.with_name(f"{video.stem}.review.srt")) as tmp:
-        _ffmpeg_log(["-y", "-i", str(video), "-map", "0:s:0", "-f", "srt", str(tmp)])
+        ffmpeg_log(["-y", "-i", str(video), "-map", "0:s:0", "-f", "srt", str(tmp)])
         return parse_srt(tmp.read_text(encoding="utf-8")), "embedded"
 
 
 def speech_spans(video: Path, length: float) -> list[tuple[float, float]]:
     """Where the voice speaks: the audio minus its pauses (ffmpeg silencedetect)."""
-    log = _ffmpeg_log(["-i", str(video), "-vn", "-af", f"silencedetect=noise={SILENCE[0]}:d={SILENCE[1]}",
+    log = ffmpeg_log(["-i", str(video), "-vn", "-af", f"silencedetect=noise={SILENCE[0]}:d={SILENCE[1]}",
                        "-f", "null", "-"])
     starts = [float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", log)]
     ends = [float(x) for x in re.findall(r"silence_end: (-?[\d.]+)", log)] + [length] * 2
@@ -83,7 +75,7 @@ def speech_spans(video: Path, length: float) -> list[tuple[float, float]]:
 
 def static_holds(video: Path, length: float) -> list[tuple[float, float]]:
     """Stretches of at least 4 s in which no pixel changes (freezedetect on a small copy of each frame)."""
-    log = _ffmpeg_log(["-i", str(video), "-an", "-sn", "-vf",
+    log = ffmpeg_log(["-i", str(video), "-an", "-sn", "-vf",
                        f"scale=160:-2,freezedetect=n=0.002:d={HOLD_SECONDS}", "-f", "null", "-"])
     starts = [float(x) for x in re.findall(r"freeze_start: ([\d.]+)", log)]
     ends = [float(x) for x in re.findall(r"freeze_end: ([\d.]+)", log)]
