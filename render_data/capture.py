@@ -10,8 +10,10 @@ returns a :class:`Trajectory` holding, for each recorded step i (an index into `
             "variance preserving" scale, so it is what a noisy image at that step looks like
   x0        the predicted clean sample x̂0 (the scheduler's pred_original_sample, or computed from the
             guided output and alpha_bar for samplers that do not report it)
-  eps_cond, eps_uncond   the UNet's outputs for the prompt and for the empty prompt
-  eps       the guided output eps_u + s * (eps_c - eps_u)   (all three are v for v-prediction models)
+  eps_cond, eps_uncond   the noise the UNet predicts with the prompt and with the empty prompt
+  eps       the guided prediction eps_u + s * (eps_c - eps_u)
+            (for v-prediction models the UNet's v is converted: eps = sqrt(abar) * v + sqrt(1-abar) * x_in;
+            the conversion is linear, so guiding in v or in eps gives the same eps)
   timesteps, alpha_bar   per recorded step (alpha_bar = signal fraction of the noise level at that step)
 
 The images of x_in and x0 at each recorded step are kept as uint8 frames (``xt_frames``, ``x0_frames``,
@@ -58,28 +60,33 @@ PRECISIONS = ("fp32", "bf16")
 
 
 class DDIMFromNoiseScheduler(DDIMScheduler):
-    """DDIM as the knob chapters walk it: every step count k starts near pure noise, x̂0 is not clipped.
+    """DDIM as the knob chapters walk it: every step count k starts at (or near) pure noise, x̂0 is not clipped.
 
-    Steps keep DDIM's stride 1000 // k (its update assumes it); the first is at t <= MAX_TIMESTEP, the last
-    as late as that allows (k = 20: 980, 930, ..., 30; k = 50 is diffusers' "leading"). Why not the stock
-    spacings: "leading" starts 1 step at t = 0 and 2 steps at t = 500, so few steps never see pure noise;
-    "trailing" starts at t = 999, where the cosine schedule's signal fraction is 2e-9, so the first x̂0 is
-    the UNet's rounding error magnified 20,000 times. Why no clipping: unclipped DDIM is the probability-flow
-    ODE walked in k steps, so more steps converge on one image (measured: 50 vs 246 steps ~0.02 RMSE);
-    clipping x̂0 to [-1, 1] at every step makes the walk depend on its step size (0.10 RMSE apart).
+    Steps keep DDIM's stride 1000 // k (its update assumes it). On a zero-terminal-SNR schedule (the
+    embedded model's) the first step is at t = 999, where the input is pure noise. On other schedules the
+    first step is at t <= MAX_TIMESTEP, the last as late as that allows (k = 20: 980, 930, ..., 30; k = 50 is
+    diffusers' "leading"): there t = 999 keeps a signal fraction of 2e-9 that an epsilon model cannot
+    invert (the first x̂0 would be its rounding error magnified 20,000 times). Why not the stock spacings:
+    "leading" starts 1 step at t = 0 and 2 steps at t = 500, so few steps never see pure noise. Why no
+    clipping: unclipped DDIM is the probability-flow ODE walked in k steps, so more steps converge on one
+    image; clipping x̂0 to [-1, 1] at every step makes the walk depend on its step size.
     """
 
-    MAX_TIMESTEP = 980  # signal fraction 9e-4: pure noise to the eye, x̂0 well conditioned (1/sqrt = 34)
+    MAX_TIMESTEP = 980  # epsilon models: signal fraction 9e-4, pure noise to the eye, x̂0 well conditioned
 
     def set_timesteps(self, num_inference_steps: int, device=None):
         super().set_timesteps(num_inference_steps, device)
         k, total = num_inference_steps, self.config.num_train_timesteps
-        first = _first_timestep(k, total, self.MAX_TIMESTEP)
+        stride = total // k
+        if self.config.get("rescale_betas_zero_snr"):
+            first = (total - 1) - (k - 1) * stride
+        else:
+            first = _first_timestep(k, total, self.MAX_TIMESTEP)
         if first is None:
             fits = next(n for n in range(k, 0, -1) if _first_timestep(n, total, self.MAX_TIMESTEP) is not None)
-            raise ValueError(f"{k} DDIM steps of stride {total // k} cannot start at t <= {self.MAX_TIMESTEP}; "
+            raise ValueError(f"{k} DDIM steps of stride {stride} cannot start at t <= {self.MAX_TIMESTEP}; "
                              f"{fits} steps can")
-        steps = first + total // k * np.arange(k)[::-1]
+        steps = first + stride * np.arange(k)[::-1]
         self.timesteps = torch.from_numpy(steps.copy().astype(np.int64)).to(device)
 
 
@@ -328,6 +335,18 @@ def _x0_from_output(out: torch.Tensor, x_in: torch.Tensor, alpha_bar: float, pre
     raise ValueError(f"prediction_type {prediction_type!r} not supported")
 
 
+def _eps_from_output(out: torch.Tensor, x_in: torch.Tensor, alpha_bar: float, prediction_type: str) -> torch.Tensor:
+    """The predicted noise ε from the model output and the variance-preserving model input."""
+    a, s = math.sqrt(alpha_bar), math.sqrt(1.0 - alpha_bar)
+    if prediction_type == "epsilon":
+        return out
+    if prediction_type == "v_prediction":
+        return a * out + s * x_in
+    if prediction_type == "sample":
+        return (x_in - a * out) / max(s, 1e-12)
+    raise ValueError(f"prediction_type {prediction_type!r} not supported")
+
+
 @torch.no_grad()
 def capture(
     model: LoadedModel,
@@ -428,8 +447,9 @@ def capture(
                 x0 = getattr(result, "pred_original_sample", None)
                 if x0 is None:
                     x0 = _x0_from_output(guided, x_in, alpha_bar, pred_type)
-                for name, value in (("x_t", x), ("x_in", x_in), ("x0", x0), ("eps_cond", out_c),
-                                    ("eps_uncond", out_u), ("eps", guided)):
+                eps_c, eps_u, eps = (_eps_from_output(o, x_in, alpha_bar, pred_type) for o in (out_c, out_u, guided))
+                for name, value in (("x_t", x), ("x_in", x_in), ("x0", x0), ("eps_cond", eps_c),
+                                    ("eps_uncond", eps_u), ("eps", eps)):
                     record[name].append(_np(value))
                 if decode or model.vae is None:
                     record["xt_frames"].append(to_uint8_frames(_np(model.decode(x_in))))

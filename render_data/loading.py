@@ -166,8 +166,10 @@ def _load_embedded(folder: Path, name: str, device: torch.device, dtype: torch.d
             f"model '{name}': UNet cross_attention_dim {unet.config.cross_attention_dim} != "
             f"text encoder width {te_dim}"
         )
-    if unet.config.addition_embed_type is not None or unet.config.time_cond_proj_dim is not None:
-        raise ModelLoadError(f"model '{name}': UNet extra conditioning (addition/time_cond) is not supported")
+    # "text" pools the same token states the UNet already gets; other extra inputs have no source here.
+    if unet.config.addition_embed_type not in (None, "text") or unet.config.time_cond_proj_dim is not None:
+        raise ModelLoadError(f"model '{name}': UNet extra conditioning "
+                             f"({unet.config.addition_embed_type or 'time_cond'}) is not supported")
     unet = unet.to(device).eval().requires_grad_(False)
     size = _pair(unet.config.sample_size)
     return LoadedModel(

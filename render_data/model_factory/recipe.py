@@ -2,7 +2,14 @@
 
 Pixel space (no VAE) so every denoising step is directly visible. Attention only at 16x16 and 8x8:
 attention at 64x64 made CPU sampling ~7x slower. Conditioning is cross-attention on all-MiniLM-L6-v2's
-per-token hidden states (so word order can matter); its pooled vector is what the embedding map shows.
+per-token hidden states (so word order can matter), plus a global path: the same states pooled by
+attention and added to the timestep embedding (diffusers' addition_embed_type "text"), which reaches every
+resolution, so global words (the background, the style) steer the whole image.
+
+The schedule has zero terminal SNR (Lin et al., "Common Diffusion Noise Schedules and Sample Steps are
+Flawed"): at t = 999 the input is pure noise, so the model cannot read the picture's mean colour or layout
+off the starting noise and must take them from the words. That needs v-prediction (epsilon is undefined
+there) and sampling that starts at t = 999 ("trailing" timesteps).
 """
 
 from __future__ import annotations
@@ -31,13 +38,18 @@ UNET_CONFIG = {
     "cross_attention_dim": TEXT_HIDDEN_SIZE,
     "attention_head_dim": 4,  # diffusers' legacy name: this is the number of heads
     "norm_num_groups": 16,
+    "addition_embed_type": "text",  # the pooled text path (TextTimeEmbedding over the token states)
+    "addition_embed_type_num_heads": 4,
 }
 
-# Training noise schedule. Cosine ("squaredcos_cap_v2") keeps small images from being destroyed too early.
+# Training noise schedule. Cosine ("squaredcos_cap_v2") keeps small images from being destroyed too early;
+# rescaled to zero terminal SNR, with v-prediction and trailing timesteps (see the module docstring).
 SCHEDULER_CONFIG = {
     "num_train_timesteps": 1000,
     "beta_schedule": "squaredcos_cap_v2",
-    "prediction_type": "epsilon",
+    "rescale_betas_zero_snr": True,
+    "prediction_type": "v_prediction",
+    "timestep_spacing": "trailing",
     "clip_sample": True,
     "clip_sample_range": 1.0,
 }

@@ -1,8 +1,8 @@
 """What a training image is made of: subjects, styles, sizes, positions, backgrounds, relations, and the
 ``Spec`` that fixes them for one image (sampled deterministically from a seed).
 
-A vague caption leaves attributes free; a detailed one pins them down. Colour words only ever name the
-background. See render_data/DATASET.md for the caption grammar.
+A vague caption leaves attributes free; a detailed one pins them down. Colour words name the
+background, or a subject's own colour (SUBJECT_COLOURS). See render_data/DATASET.md for the caption grammar.
 """
 
 from __future__ import annotations
@@ -53,6 +53,15 @@ SUBJECTS = [
 
 
 SUBJECT_NAMES = [s[0] for s in SUBJECTS]
+
+
+# The subjects that all three styles draw in one colour: training captions sometimes name it ("a red apple").
+SUBJECT_COLOURS = {
+    "apple": "red", "banana": "yellow", "cherries": "red", "strawberry": "red", "carrot": "orange",
+    "frog": "green", "sun": "yellow", "star": "yellow", "cactus": "green", "tree": "green", "crab": "red",
+    "elephant": "grey", "whale": "blue", "light bulb": "yellow", "bee": "yellow", "crown": "yellow",
+    "balloon": "red", "car": "red",
+}
 
 
 PLURAL_NOUNS = {"cherries"}  # take no article: "small cherries in the centre"
