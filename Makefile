@@ -42,10 +42,10 @@ check: setup  ## check every chapter's narration and scene against its data, and
 dataset: setup  ## build the emoji sprites (npm packages) + a preview contact sheet
 	$(PY) -m render_data.model_factory.dataset --preview 36
 
-train: setup  ## train the embedded model (resumable; GPU if present). TRAIN_ARGS="--minutes 9 --batch 256"
+train: setup  ## train the embedded model (resumable chunks; GPU if present). TRAIN_ARGS="--minutes 30 --mini-eval"
 	$(PY) -m render_data.model_factory.train $(TRAIN_ARGS)
 
-eval: setup  ## evaluate the embedded model: adherence, guidance, diversity -> models/embedded/eval.json + card
+eval: setup  ## evaluate the embedded model: adherence (varied prompts, paraphrases), noise leak, guidance, diversity, binding -> eval.json + card
 	$(PY) -m render_data.model_factory.evaluate $(EVAL_ARGS)
 
 review: setup  ## quality report of the built video (subtitles, pace, holds, loudness, DNSMOS, layout) -> build/video/review.json

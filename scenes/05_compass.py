@@ -8,8 +8,8 @@ is from build/data/05_compass (trained by the data stage).
 """
 
 import numpy as np
-from manim import (DOWN, UP, Arrow, Create, Dot, FadeIn, FadeOut, LaggedStart, Transform, ValueTracker, VGroup,
-                   linear)
+from manim import (DOWN, UP, Arrow, Create, Dot, FadeIn, FadeOut, LaggedStart, Transform, UpdateFromFunc,
+                   ValueTracker, VGroup, linear)
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Compass, Walker
@@ -105,11 +105,12 @@ class Compass2D(ChapterScene):
         dial_slot.place(self.dial)
         self.add(self.walker)
         b.play(FadeIn(self.walker.dot), Create(self.dial))
-        self.walker.dot.add_updater(lambda m: m.move_to(self._at(path, self.k.get_value())))
-        self.dial.angle.add_updater(lambda m: m.set_value(_angle(needle[min(int(self.k.get_value()), len(needle) - 1)])))
-        b.fill(self.k.animate.set_value(len(needle)), rate_func=linear)
-        self.walker.dot.clear_updaters()
-        self.dial.angle.clear_updaters()
+        at_step = lambda: needle[min(int(self.k.get_value()), len(needle) - 1)]  # noqa: E731
+        # The dial's angle tracker is not in the scene, so an updater on it would never run: both follow k
+        # through animations of this beat only.
+        b.fill(self.k.animate.set_value(len(needle)),
+               UpdateFromFunc(self.walker.dot, lambda m: m.move_to(self._at(path, self.k.get_value()))),
+               UpdateFromFunc(self.dial.angle, lambda m: m.set_value(_angle(at_step()))), rate_func=linear)
 
     @beat
     def jump(self, b):

@@ -34,6 +34,7 @@ from journey_base.files import atomic_write_json
 
 from ..capture import PRECISIONS
 from ..judge import LABELS, load_judge
+from ..knob_measures import half_images
 from ..loading import bf16_is_fast
 from ..models import EMBEDDED_DIR
 from .contact_sheet import contact_sheet, save_png
@@ -137,12 +138,7 @@ def binding(model, judge, steps, scheduler, precision, seeds=(0, 1)) -> dict:
                 seconds_.append(SUBJECT_NAMES.index(second))
                 seed_list.append(s)
     images = generate(model, prompts, seed_list, DEFAULT_SAMPLING["guidance_scale"], steps, scheduler, precision)
-    half = images.shape[2] // 2
-    fill = border_colour(images).round().astype(np.uint8)[:, None, None, :]
-    left, right = (np.broadcast_to(fill, images.shape).copy() for _ in range(2))
-    left[:, :, half // 2:half // 2 + half] = images[:, :, :half]
-    right[:, :, half // 2:half // 2 + half] = images[:, :, half:]
-    pl, pr = judge.predict(left)["subject"], judge.predict(right)["subject"]
+    pl, pr = (judge.predict(half_images(images, side))["subject"] for side in ("left", "right"))
     idx = np.arange(len(images))
     first_a, second_a = np.array(firsts), np.array(seconds_)
     # first-named object on the left: it leads on the left by more than it leads on the right
@@ -168,7 +164,7 @@ def mini_eval(folder: Path | str = EMBEDDED_DIR, n_prompts: int = 48, seeds: int
     return {"top1": top1, "chance": chance, "images": len(images), "steps": steps}
 
 
-def evaluate(model_spec="embedded", scales=(0.0, 1.0, DEFAULT_SAMPLING["guidance_scale"], 7.5), seeds_per_prompt=2,
+def evaluate(model_spec="embedded", scales=(1.0, DEFAULT_SAMPLING["guidance_scale"], 7.5), seeds_per_prompt=2,
              steps=20, scheduler=DEFAULT_SAMPLING["scheduler"], precision="fp32", log=print):
     from ..loading import load_model
     from .captions import caption_for

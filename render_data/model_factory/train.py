@@ -45,7 +45,7 @@ def parse_args(argv=None):
                    help="total optimizer steps; the cosine learning-rate decay ends there (default %(default)s)")
     p.add_argument("--minutes", type=float, default=9.0, help="stop this run after this long (default %(default)s)")
     p.add_argument("--batch", type=int, default=32, help="images per step (default %(default)s)")
-    p.add_argument("--lr", type=float, default=6e-4, help="peak learning rate (default %(default)s)")
+    p.add_argument("--lr", type=float, default=5e-4, help="peak learning rate (default %(default)s)")
     p.add_argument("--warmup", type=int, default=200, help="learning-rate warm-up steps of each fresh start")
     p.add_argument("--lr-schedule", default="cosine", help="diffusers' get_scheduler name (default %(default)s)")
     p.add_argument("--ema", type=float, default=0.995, help="EMA decay (default %(default)s)")
