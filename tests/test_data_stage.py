@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
+from journey_base import chapters, freshness
 from journey_base.chapters import get_chapter, load_module
-from journey_base.paths import ROOT
 from render_data import artifacts
 from render_data.artifacts import ChapterData, DataMissingError, build_chapter_data
 
@@ -76,22 +76,19 @@ def _key() -> str:
     return artifacts.expected_manifest(CH, _experiment())["key"]
 
 
-def test_stage_key_follows_the_experiments_imports():
-    # Chapter 1's experiment imports render_data.counting: touching it makes the data stale.
+def test_stage_key_follows_the_experiments_imports(tree_copy, monkeypatch):
+    """Keys computed on a copy of the tree (never the checkout): the untouched copy keys like the checkout."""
     h = _key()
-    original = ROOT / "render_data" / "counting.py"
-    text = original.read_text()
-    try:
-        original.write_text(text + "\n# touched\n")
-        assert _key() != h
-    finally:
-        original.write_text(text)
+    monkeypatch.setattr(freshness, "ROOT", tree_copy)
+    monkeypatch.setattr(chapters, "EXPERIMENTS_DIR", tree_copy / "render_data" / "experiments")
+    monkeypatch.setattr(artifacts, "__file__", str(tree_copy / "render_data" / "artifacts.py"))
     assert _key() == h
+    # Chapter 1's experiment imports render_data.counting: touching it makes the data stale.
+    counting = tree_copy / "render_data" / "counting.py"
+    counting.write_text(counting.read_text() + "\n# touched\n")
+    touched = _key()
+    assert touched != h
     # a module nothing in the chain imports (the narration parser, a layer above) does not
-    unrelated = ROOT / "diffusion_journey" / "narration.py"
-    text = unrelated.read_text()
-    try:
-        unrelated.write_text(text + "\n# touched\n")
-        assert _key() == h
-    finally:
-        unrelated.write_text(text)
+    unrelated = tree_copy / "diffusion_journey" / "narration.py"
+    unrelated.write_text(unrelated.read_text() + "\n# touched\n")
+    assert _key() == touched

@@ -14,7 +14,7 @@ from diffusion_journey.cli import main
 from diffusion_journey.media import probe
 from diffusion_journey.subtitles import MAX_CPS, parse_srt, rule_breaks
 
-pytestmark = pytest.mark.render
+pytestmark = [pytest.mark.render, pytest.mark.timeout(2400)]  # renders chapters 01, 02 and the credits
 CH = get_chapter("01")
 
 
