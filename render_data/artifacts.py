@@ -40,12 +40,21 @@ class ArtifactWriter:
 
     def fact(self, group: str, **values) -> None:
         for key, value in values.items():
-            if isinstance(value, (np.integer, np.floating)):
-                value = value.item()
-            self.facts.setdefault(group, {})[key] = value
+            self.facts.setdefault(group, {})[key] = _plain(value)
 
     def array(self, name: str, value: np.ndarray) -> None:
         np.save(self.folder / f"{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
+
+
+def _plain(value):
+    """numpy scalars and arrays (inside lists too) as the plain Python values facts.json holds."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 class ChapterData:

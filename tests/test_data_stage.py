@@ -6,7 +6,7 @@ import pytest
 from journey_base import chapters, freshness
 from journey_base.chapters import get_chapter, load_module
 from render_data import artifacts
-from render_data.artifacts import ChapterData, DataMissingError, build_chapter_data
+from render_data.artifacts import ArtifactWriter, ChapterData, DataMissingError, build_chapter_data
 
 CH = get_chapter("01")
 
@@ -67,9 +67,30 @@ def test_missing_data_says_what_to_run(tmp_path):
         ChapterData(tmp_path / "nothing")
 
 
-def test_facts_are_plain_json():
-    data, _ = build_chapter_data(CH)
-    json.dumps(data.facts)  # no numpy scalars leak into facts.json
+PLAIN = (int, float, bool, str, type(None))
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def test_facts_are_plain_json(tmp_path):
+    """Whatever numpy hands an experiment lands in facts.json as plain JSON values, never numpy ones."""
+    out = ArtifactWriter(tmp_path)
+    out.fact("g", i=np.int64(3), f=np.float32(0.25), d=np.float64(0.5), b=np.bool_(True), a=np.arange(2),
+             seeds=[np.int32(7), (np.float16(1.5),)], nested={"k": np.uint8(9)}, s="x", n=None)
+    assert json.loads(json.dumps(out.facts)) == {"g": {"i": 3, "f": 0.25, "d": 0.5, "b": True, "a": [0, 1],
+                                                       "seeds": [7, [1.5]], "nested": {"k": 9}, "s": "x", "n": None}}
+    assert all(type(leaf) in PLAIN for leaf in _leaves(out.facts))  # np.float64 passes json.dumps; not this
+    # and so does every fact chapter 1's experiment writes
+    expected = artifacts.expected_manifest(CH, _experiment())
+    real = ArtifactWriter(tmp_path)
+    _experiment().run(real, expected["config"], expected["model"])
+    assert real.facts and all(type(leaf) in PLAIN for leaf in _leaves(real.facts))
 
 
 def _key() -> str:
