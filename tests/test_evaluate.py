@@ -1,7 +1,6 @@
 """Evaluation pieces: the committed label judge on real composed images, distances, the contact sheet, the card."""
 
 import numpy as np
-import pytest
 
 from render_data.judge import LABELS, load_judge
 from render_data.model_factory.captions import caption_for
