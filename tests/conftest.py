@@ -31,18 +31,27 @@ def build_dir() -> Path:
     return _BUILD
 
 
-@pytest.fixture
-def tree_copy(tmp_path) -> Path:
-    """A copy of the project's source to edit: tests never write into the checkout."""
-    root = tmp_path / "tree"
+def _copy_tree(root: Path) -> Path:
     for part in SOURCE_PARTS:
         src = ROOT / part
         if src.is_dir():
             shutil.copytree(src, root / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         else:
-            root.mkdir(exist_ok=True)
+            root.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, root / part)
     return root
+
+
+@pytest.fixture(scope="session")
+def copy_tree():
+    """copy_tree(folder) copies the project's source there and returns it (for a module-scoped copy)."""
+    return _copy_tree
+
+
+@pytest.fixture
+def tree_copy(tmp_path) -> Path:
+    """A copy of the project's source to edit: tests never write into the checkout."""
+    return _copy_tree(tmp_path / "tree")
 
 
 def _npm_unreachable(exc: Exception):
