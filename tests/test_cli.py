@@ -79,6 +79,20 @@ def test_bad_narration_is_one_line_with_file_and_line(tmp_path, monkeypatch, cap
     assert summary == "error: 1 chapter(s) failed the check"
 
 
+@pytest.mark.parametrize("command", [["voice", "01"], ["scene", "01", "-q", "l"], ["video", "--chapters", "01"]])
+def test_bad_narration_stops_voice_scene_and_video_in_one_line(tmp_path, monkeypatch, capsys, command):
+    path, line = _broken_copy(tmp_path, monkeypatch, "{atoms.layers}", "{atoms.layerz}")
+    timeline = chapters.get_chapter("01").timeline_file
+    voiced_before = timeline.stat().st_mtime_ns if timeline.exists() else None
+    with pytest.raises(SystemExit) as exit_info:
+        main(command)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    (only,) = err.splitlines()  # one line: no traceback, no second message
+    assert only.startswith(f"error: {path}:{line}: ") and "unknown placeholder {atoms.layerz}" in only
+    assert (timeline.stat().st_mtime_ns if timeline.exists() else None) == voiced_before  # nothing voiced
+
+
 def test_missing_tool_names_the_package(monkeypatch):
     from diffusion_journey.tools import MissingToolError, require_tool
 
