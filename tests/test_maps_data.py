@@ -2,7 +2,7 @@
 
 Real models throughout: the committed embedded model, a tiny random SD-style pipeline built offline, and
 Stable Diffusion 1.5's published configuration built on the meta device. Each experiment runs its
-TINY_CONFIG through ArtifactWriter into a temp folder (these chapters have no narration yet).
+TINY_CONFIG through ArtifactWriter into a temp folder (their full data is built by the layout checks).
 """
 
 from __future__ import annotations
