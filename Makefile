@@ -18,8 +18,9 @@ help:  ## show the targets
 video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt); VOICE=piper: draft voice
 	$(CLI) video $(if $(VOICE),--voice-engine $(VOICE))
 
-test: setup  ## run the test suite (renders chapter 1 at low quality)
-	$(PY) -m pytest -q
+test: setup  ## lint (ruff), then the test suite (renders chapters 1-2 at low quality); FAST=1: not the slow tests
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q $(if $(FAST),-m "not slow")
 
 bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h"), denoiser evals/s, sweep engine vs naive
 	$(PY) benchmarks/sampling_speed.py

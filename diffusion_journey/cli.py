@@ -50,42 +50,47 @@ def _layout_arg(p):
                    help="render a draft even if text overlaps or leaves the frame (problems are still recorded)")
 
 
+def _command(sub, name: str, help: str) -> argparse.ArgumentParser:
+    """A command whose own --help opens with what it does (the same line the command list shows)."""
+    return sub.add_parser(name, help=help, description=help)
+
+
 def build_parser(config: dict) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="diffusion-journey", description="Turn real diffusion runs into a narrated explainer video.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("list", help="list the chapters and their titles")
+    _command(sub, "list", help="list the chapters and their titles")
 
-    p = sub.add_parser("check", help="check every chapter: narration and scene against the data (all problems "
+    p = _command(sub, "check", help="check every chapter: narration and scene against the data (all problems "
                                      "listed); --layout also runs each scene's layout check without rendering")
     _chapters_arg(p)
     p.add_argument("--layout", action="store_true", help="also run the layout check (a fast pass, no frames drawn)")
 
-    p = sub.add_parser("data", help="compute chapter data into build/data (reuses fresh artifacts)")
+    p = _command(sub, "data", help="compute chapter data into build/data (reuses fresh artifacts)")
     _chapters_arg(p)
     p.add_argument("--force", action="store_true", help="recompute even if fresh")
 
-    p = sub.add_parser("voice", help="voice the narration offline into build/audio (cached per sentence)")
+    p = _command(sub, "voice", help="voice the narration offline into build/audio (cached per sentence)")
     _chapters_arg(p)
     _engine_arg(p)
 
-    p = sub.add_parser("scene", help="render one chapter, voiced and subtitled (a preview or a course clip)")
+    p = _command(sub, "scene", help="render one chapter, voiced and subtitled (a preview or a course clip)")
     p.add_argument("chapter", metavar="CHAPTER", help="chapter id or number, e.g. 01_possible_images or 01")
     _quality_arg(p, config["preview"]["quality"])
     p.add_argument("--force", action="store_true", help="re-render even if fresh")
     _layout_arg(p)
     _engine_arg(p)
 
-    p = sub.add_parser("video", help="build the whole narrated video with subtitles and chapter markers")
+    p = _command(sub, "video", help="build the whole narrated video with subtitles and chapter markers")
     _quality_arg(p, config["video"]["quality"])
     _layout_arg(p)
     _engine_arg(p)
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
 
-    p = sub.add_parser("review", help="quality report of a built video: subtitle rules, pace, still holds, "
+    p = _command(sub, "review", help="quality report of a built video: subtitle rules, pace, still holds, "
                                       "loudness, voice DNSMOS, layout check (a table, and JSON)")
     p.add_argument("video", nargs="?", help="the video (default: journey.toml [video] output)")
     _quality_arg(p, config["video"]["quality"])

@@ -101,9 +101,6 @@ class Loudness:
     integrated: float  # LUFS
     true_peak: float  # dBTP
 
-    def within_norm(self) -> bool:
-        return abs(self.integrated - TARGET_LUFS) <= 1.0 and self.true_peak <= MAX_TRUE_PEAK
-
 
 def ebur128(path: Path, start: float | None = None, length: float | None = None) -> Loudness:
     """Integrated loudness and true peak as EBU R128 defines them (ffmpeg's ebur128 with peak=true), of the

@@ -69,18 +69,9 @@ def rule_breaks(cue: Cue, max_cps: float = TARGET_CPS) -> list[str]:
 
 # --- words and their times -------------------------------------------------------------------------------
 def clip_words(clip: dict) -> list[tuple[str, float, float]]:
-    """The clip's words with times from its start: the voice's own timings when it gave them, otherwise the
-    clip's length spread over its words by their characters (a fair guess for engines without timings)."""
-    if clip.get("words"):
-        return [(str(w), float(a), float(b)) for w, a, b in clip["words"]]
-    words = clip["text"].split()
-    weights = [len(w) + 1 for w in words]  # +1: the space (a short gap) after each word
-    scale = clip["duration"] / max(sum(weights), 1)
-    out, t = [], 0.0
-    for w, n in zip(words, weights):
-        out.append((w, t, t + (n - 1) * scale))
-        t += n * scale
-    return out
+    """The clip's words with times from its start, as the voice stage wrote them (the engine's own timings, or
+    its estimate for an engine without them: diffusion_journey.voices.words)."""
+    return [(str(w), float(a), float(b)) for w, a, b in clip["words"]]
 
 
 def timed_words(timeline: dict, segment_starts: list[float], offset: float = 0.0) -> list[Word]:

@@ -78,17 +78,38 @@ def published_together(paths: list[Path]):
         for tmp in tmps:
             tmp.unlink(missing_ok=True)
         raise
-    journal = paths[0].with_name(f"{JOURNAL_PREFIX}{os.getpid()}-{paths[0].name}.json")
+    _publish(list(zip(tmps, paths)))
+
+
+def publish_folder(tmp: Path, folder: Path) -> None:
+    """Put the finished folder ``tmp`` in place of ``folder``: the old one is moved aside, then removed. The
+    journal comes first, so a kill between the renames is finished by the next run's ``sweep_temp``."""
+    _publish([(Path(tmp), Path(folder))])
+
+
+def _publish(renames: list[tuple[Path, Path]]) -> None:
+    journal = renames[0][1].with_name(f"{JOURNAL_PREFIX}{os.getpid()}-{renames[0][1].name}.json")
     atomic_write_json(journal, [[os.path.relpath(t, journal.parent), os.path.relpath(p, journal.parent)]
-                                for t, p in zip(tmps, paths)])
+                                for t, p in renames])
     _finish_publishing(journal)
 
 
 def _finish_publishing(journal: Path) -> None:
     for tmp, final in json.loads(journal.read_text()):
         if (journal.parent / tmp).exists():
-            os.replace(journal.parent / tmp, journal.parent / final)
+            _replace(journal.parent / tmp, journal.parent / final)
     journal.unlink()
+
+
+def _replace(src: Path, dst: Path) -> None:
+    """os.replace, for folders too: a folder in the way is moved aside first and removed after."""
+    if not (src.is_dir() and dst.is_dir()):
+        os.replace(src, dst)
+        return
+    aside = temp_dir(dst)
+    os.replace(dst, aside)  # onto the empty folder
+    os.replace(src, dst)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _running(pid: int) -> bool:

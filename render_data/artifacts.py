@@ -9,7 +9,6 @@ Layout of ``build/data/<chapter>/``:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from journey_base.chapters import Chapter, load_module
-from journey_base.files import atomic_write_json, shown, temp_dir
+from journey_base.files import atomic_write_json, publish_folder, shown, temp_dir
 from journey_base.freshness import sha, stage_key
 from journey_base.paths import BUILD
 
@@ -40,12 +39,21 @@ class ArtifactWriter:
 
     def fact(self, group: str, **values) -> None:
         for key, value in values.items():
-            if isinstance(value, (np.integer, np.floating)):
-                value = value.item()
-            self.facts.setdefault(group, {})[key] = value
+            self.facts.setdefault(group, {})[key] = _plain(value)
 
     def array(self, name: str, value: np.ndarray) -> None:
         np.save(self.folder / f"{name}.npy", np.ascontiguousarray(value), allow_pickle=False)
+
+
+def _plain(value):
+    """numpy scalars and arrays (inside lists too) as the plain Python values facts.json holds."""
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
 
 
 class ChapterData:
@@ -116,14 +124,7 @@ def build_chapter_data(chapter: Chapter, force: bool = False, log=print) -> tupl
         manifest = dict(expected, files=files, seconds=round(time.perf_counter() - started, 3),
                         created=time.strftime("%Y-%m-%dT%H:%M:%S"))
         atomic_write_json(tmp / "manifest.json", manifest)
-        # Swap the finished folder in; the old one is removed only after the new one is in place.
-        old = None
-        if folder.exists():
-            old = temp_dir(folder)
-            os.replace(folder, old)  # replaces the empty folder
-        os.replace(tmp, folder)
-        if old:
-            shutil.rmtree(old, ignore_errors=True)
+        publish_folder(tmp, folder)  # the old folder stays until the new one is whole; a kill is recovered
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

@@ -277,6 +277,27 @@ def _cached_snapshot(repo_id: str) -> Path:
         ) from exc
 
 
+PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl", ".pickle")
+
+
+def _refuse_code(folder: Path, name: str, index: dict) -> None:
+    """A folder that brings code of its own is refused before anything loads: a class from a .py file in
+    model_index.json, an ``auto_map`` in a config, a .py file, pickled weights (unpickling runs code)."""
+    for part, entry in index.items():
+        if isinstance(entry, list) and entry and entry[0] not in (None, "diffusers", "transformers"):
+            raise ModelLoadError(f"model '{name}': model_index.json: '{part}' is {entry[-1]!r} from {entry[0]!r}, "
+                                 "custom code (only diffusers and transformers classes are loaded)")
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        shown = path.relative_to(folder)
+        if path.suffix == ".py":
+            raise ModelLoadError(f"model '{name}': {shown} is code shipped with the model (never run; remove it)")
+        if path.suffix in PICKLED:
+            raise ModelLoadError(f"model '{name}': {shown} is pickled (unpickling can run code); "
+                                 "only safetensors weights are loaded (remove it)")
+        if path.suffix == ".json" and "auto_map" in json.loads(path.read_text() or "{}"):
+            raise ModelLoadError(f"model '{name}': {shown} has an auto_map to custom code (never run; remove it)")
+
+
 def _load_pipeline(folder: Path, name: str, device: torch.device, dtype: torch.dtype) -> LoadedModel:
     from diffusers import DiffusionPipeline, UNet2DConditionModel
 
@@ -284,6 +305,7 @@ def _load_pipeline(folder: Path, name: str, device: torch.device, dtype: torch.d
         index = json.loads((folder / "model_index.json").read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise ModelLoadError(f"model '{name}': model_index.json unreadable in {folder}") from exc
+    _refuse_code(folder, name, index)
     for part in ("unet", "text_encoder", "tokenizer", "scheduler"):
         if part not in index:
             raise ModelLoadError(

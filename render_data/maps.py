@@ -81,7 +81,7 @@ def neighbour_overlap(high: np.ndarray, low: np.ndarray) -> float:
     """Fraction of each point's neighbours in the full space that are also its neighbours on the map
     (both [N, k] index arrays): 1 = the map keeps every neighbourhood."""
     k = high.shape[1]
-    return float(np.mean([len(set(h) & set(l)) / k for h, l in zip(high.tolist(), low.tolist())]))
+    return float(np.mean([len(set(h) & set(lo)) / k for h, lo in zip(high.tolist(), low.tolist())]))
 
 
 def mean_pairwise_rms(x: np.ndarray) -> float:

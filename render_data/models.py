@@ -43,14 +43,6 @@ def describe_model(spec: str | Path = "embedded") -> dict:
     return describe_folder(model_folder(spec), str(spec))
 
 
-def describe_loaded(model) -> dict:
-    """``describe_model`` for a ``render_data.loading.LoadedModel``: its geometry, its source folder's hash."""
-    name = EMBEDDED_NAME if model.name == "embedded" else model.name
-    height, width = model.image_size
-    info = {"name": name, "width": int(width), "height": int(height), "channels": _image_channels(model)}
-    return _with_hash(info, Path(model.source))
-
-
 def describe_folder(folder: Path, name: str) -> dict:
     """Geometry read from the configs of a model folder (embedded layout or diffusers pipeline)."""
     folder = Path(folder)
@@ -82,12 +74,6 @@ def model_folder(spec: str | Path) -> Path:
         raise ModelNotFoundError(
             f"model '{spec}': not a folder and not in the local Hugging Face cache (nothing is downloaded)"
         ) from exc
-
-
-def _image_channels(model) -> int:
-    if model.vae is not None:
-        return int(model.vae.config.out_channels)
-    return int(model.sample_shape[0])
 
 
 def _with_hash(info: dict, folder: Path) -> dict:

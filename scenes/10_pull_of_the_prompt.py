@@ -9,7 +9,7 @@ usual and the largest s -> low, best and largest s side by side. From build/data
 """
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, ChangeDecimalToValue, Create, DashedLine, FadeIn, FadeOut, Group,
+from manim import (DOWN, LEFT, RIGHT, UP, Create, DashedLine, FadeIn, FadeOut, Group,
                    LaggedStart, ValueTracker, VGroup, Write, linear)
 
 from scenes.beats import ChapterScene, beat
@@ -226,7 +226,7 @@ class PullOfThePrompt(ChapterScene):
         self.strong = ImagePanel(images[-1], lower, label=f"s = {scales[-1]:g}", color=GUIDANCE,
                                  label_color=GUIDANCE)
         b.play(*self.colour_plot.arrive(), FadeIn(ticks), *self.usual.arrive(), *self.strong.arrive())
-        b.fill(LaggedStart(*[LaggedStart(Create(c), FadeIn(l)) for c, l in zip(curves, labels)], lag_ratio=0.5))
+        b.fill(LaggedStart(*[LaggedStart(Create(c), FadeIn(label)) for c, label in zip(curves, labels)], lag_ratio=0.5))
         self.colour_group = Group(self.colour_plot, ticks, curves, labels, self.usual, self.strong)
 
     @beat

@@ -260,7 +260,7 @@ class MeterRows(VGroup):
         full = slot.width - label_w - value_w  # the length of a bar at 100 %
         left = slot.left + label_w
         self.labels, self.bars, self.values, self.ticks = VGroup(), VGroup(), VGroup(), VGroup()
-        for (name, share, reference), label, row in zip(rows, labels, slot.stack(len(rows))):
+        for (_name, share, reference), label, row in zip(rows, labels, slot.stack(len(rows))):
             height = min(row.height * 0.6, Type.BODY / 48)
             bar = Rectangle(width=max(full * share, 1e-3), height=height, color=color, fill_opacity=0.85,
                             stroke_width=0).move_to([left, row.y, 0], aligned_edge=LEFT)

@@ -14,10 +14,28 @@ def run_cli(*args):
                           cwd=ROOT)
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["data"], ["voice"], ["scene"], ["video"]])
+HELP = {  # what each --help must explain: what the command does and the options a user reaches for
+    "": ["list", "check", "data", "voice", "scene", "video", "review",
+         "stages (data flows one way): data -> voice -> scene -> video", "build/video/diffusion-journey.mp4",
+         "Chapters are named by id (01_possible_images) or number (01)"],
+    "list": ["list the chapters and their titles"],
+    "check": ["narration and scene against the data", "--layout", "CHAPTER", "chapter ids or numbers (default: all)"],
+    "data": ["compute chapter data into build/data", "--force", "recompute even if fresh", "CHAPTER"],
+    "voice": ["voice the narration offline into build/audio", "--voice-engine", "piper: the fast draft voice"],
+    "scene": ["render one chapter, voiced and subtitled", "-q", "l = 480p15 preview", "h = 1080p60", "--force",
+              "--no-layout-check", "--voice-engine"],
+    "video": ["build the whole narrated video with subtitles and chapter markers", "--chapters", "--output",
+              "--no-layout-check", "m = 720p30"],
+    "review": ["quality report of a built video", "subtitle rules", "loudness", "--json"],
+}
+
+
+@pytest.mark.parametrize("command", HELP)
 def test_every_command_has_help(command):
-    proc = run_cli(*command, "--help")
-    assert proc.returncode == 0 and "usage:" in proc.stdout
+    proc = run_cli(*([command] if command else []), "--help")
+    assert proc.returncode == 0 and proc.stdout.startswith("usage: diffusion-journey")
+    shown = " ".join(proc.stdout.split())  # argparse wraps lines to the terminal
+    assert [phrase for phrase in HELP[command] if phrase not in shown] == []
 
 
 def test_unknown_chapter_lists_valid_ids():
@@ -59,6 +77,20 @@ def test_bad_narration_is_one_line_with_file_and_line(tmp_path, monkeypatch, cap
     summary = err.strip().splitlines()[-1]
     assert problem.strip().startswith(f"{path}:{line}: ") and message in problem
     assert summary == "error: 1 chapter(s) failed the check"
+
+
+@pytest.mark.parametrize("command", [["voice", "01"], ["scene", "01", "-q", "l"], ["video", "--chapters", "01"]])
+def test_bad_narration_stops_voice_scene_and_video_in_one_line(tmp_path, monkeypatch, capsys, command):
+    path, line = _broken_copy(tmp_path, monkeypatch, "{atoms.layers}", "{atoms.layerz}")
+    timeline = chapters.get_chapter("01").timeline_file
+    voiced_before = timeline.stat().st_mtime_ns if timeline.exists() else None
+    with pytest.raises(SystemExit) as exit_info:
+        main(command)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    (only,) = err.splitlines()  # one line: no traceback, no second message
+    assert only.startswith(f"error: {path}:{line}: ") and "unknown placeholder {atoms.layerz}" in only
+    assert (timeline.stat().st_mtime_ns if timeline.exists() else None) == voiced_before  # nothing voiced
 
 
 def test_missing_tool_names_the_package(monkeypatch):

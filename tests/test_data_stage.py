@@ -3,10 +3,10 @@ import json
 import numpy as np
 import pytest
 
+from journey_base import chapters, freshness
 from journey_base.chapters import get_chapter, load_module
-from journey_base.paths import ROOT
 from render_data import artifacts
-from render_data.artifacts import ChapterData, DataMissingError, build_chapter_data
+from render_data.artifacts import ArtifactWriter, ChapterData, DataMissingError, build_chapter_data
 
 CH = get_chapter("01")
 
@@ -67,31 +67,49 @@ def test_missing_data_says_what_to_run(tmp_path):
         ChapterData(tmp_path / "nothing")
 
 
-def test_facts_are_plain_json():
-    data, _ = build_chapter_data(CH)
-    json.dumps(data.facts)  # no numpy scalars leak into facts.json
+PLAIN = (int, float, bool, str, type(None))
+
+
+def _leaves(value):
+    if isinstance(value, dict):
+        return [leaf for v in value.values() for leaf in _leaves(v)]
+    if isinstance(value, list):
+        return [leaf for v in value for leaf in _leaves(v)]
+    return [value]
+
+
+def test_facts_are_plain_json(tmp_path):
+    """Whatever numpy hands an experiment lands in facts.json as plain JSON values, never numpy ones."""
+    out = ArtifactWriter(tmp_path)
+    out.fact("g", i=np.int64(3), f=np.float32(0.25), d=np.float64(0.5), b=np.bool_(True), a=np.arange(2),
+             seeds=[np.int32(7), (np.float16(1.5),)], nested={"k": np.uint8(9)}, s="x", n=None)
+    assert json.loads(json.dumps(out.facts)) == {"g": {"i": 3, "f": 0.25, "d": 0.5, "b": True, "a": [0, 1],
+                                                       "seeds": [7, [1.5]], "nested": {"k": 9}, "s": "x", "n": None}}
+    assert all(type(leaf) in PLAIN for leaf in _leaves(out.facts))  # np.float64 passes json.dumps; not this
+    # and so does every fact chapter 1's experiment writes
+    expected = artifacts.expected_manifest(CH, _experiment())
+    real = ArtifactWriter(tmp_path)
+    _experiment().run(real, expected["config"], expected["model"])
+    assert real.facts and all(type(leaf) in PLAIN for leaf in _leaves(real.facts))
 
 
 def _key() -> str:
     return artifacts.expected_manifest(CH, _experiment())["key"]
 
 
-def test_stage_key_follows_the_experiments_imports():
-    # Chapter 1's experiment imports render_data.counting: touching it makes the data stale.
+def test_stage_key_follows_the_experiments_imports(tree_copy, monkeypatch):
+    """Keys computed on a copy of the tree (never the checkout): the untouched copy keys like the checkout."""
     h = _key()
-    original = ROOT / "render_data" / "counting.py"
-    text = original.read_text()
-    try:
-        original.write_text(text + "\n# touched\n")
-        assert _key() != h
-    finally:
-        original.write_text(text)
+    monkeypatch.setattr(freshness, "ROOT", tree_copy)
+    monkeypatch.setattr(chapters, "EXPERIMENTS_DIR", tree_copy / "render_data" / "experiments")
+    monkeypatch.setattr(artifacts, "__file__", str(tree_copy / "render_data" / "artifacts.py"))
     assert _key() == h
+    # Chapter 1's experiment imports render_data.counting: touching it makes the data stale.
+    counting = tree_copy / "render_data" / "counting.py"
+    counting.write_text(counting.read_text() + "\n# touched\n")
+    touched = _key()
+    assert touched != h
     # a module nothing in the chain imports (the narration parser, a layer above) does not
-    unrelated = ROOT / "diffusion_journey" / "narration.py"
-    text = unrelated.read_text()
-    try:
-        unrelated.write_text(text + "\n# touched\n")
-        assert _key() == h
-    finally:
-        unrelated.write_text(text)
+    unrelated = tree_copy / "diffusion_journey" / "narration.py"
+    unrelated.write_text(unrelated.read_text() + "\n# touched\n")
+    assert _key() == touched

@@ -1,25 +1,13 @@
 """Evaluation pieces: the committed label judge on real composed images, distances, the contact sheet, the card."""
 
 import numpy as np
-import pytest
 
-from journey_base.paths import BUILD
 from render_data.judge import LABELS, load_judge
 from render_data.model_factory.captions import caption_for
 from render_data.model_factory.compose import make_batch
 from render_data.model_factory.contact_sheet import contact_sheet, save_png
 from render_data.model_factory.evaluate import mean_pairwise_distance
-from render_data.model_factory.npm_sources import FetchError
 from render_data.model_factory.specs import make_spec, sample_specs
-from render_data.model_factory.sprites import load_sprites
-
-
-@pytest.fixture(scope="module")
-def sprites():
-    try:
-        return load_sprites(BUILD / "dataset" / "sprites.npz", progress=False, log=lambda *a: None)
-    except FetchError as exc:
-        pytest.skip(f"emoji packages could not be fetched from the npm registry: {exc}")
 
 
 def test_mean_pairwise_distance():

@@ -1,7 +1,7 @@
 """Chapters 06-10's data: each experiment's run() on its tiny config with the real model, and the measures.
 
-The chapters have no narration yet (all_chapters() does not list them), so the experiments are loaded by
-file and run into a temporary ArtifactWriter. The label judge is the committed one (render_data.judge): its
+The experiments are loaded by file and run on their tiny configs into a temporary ArtifactWriter (the
+full configs run in the layout checks, which are slow). The label judge is the committed one (render_data.judge): its
 readings are checked as probabilities here, their meaning is the judge's own tests' business.
 """
 

@@ -7,6 +7,7 @@ latent models, render_data.loading.PixelTextToImagePipeline for the embedded pix
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
@@ -19,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tiny_pipelines import save_tiny_embedded, save_tiny_sd, tiny_sd_pipeline  # noqa: E402
 
 from render_data import loading  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402
 from render_data.capture import _x0_from_output, capture, load_saved, make_scheduler  # noqa: E402
 from render_data.loading import ModelLoadError, load_model  # noqa: E402
 
@@ -116,8 +118,6 @@ def test_sd_stochastic_ddim_matches_pipeline(sd_model):
 
 def test_load_hub_id_from_cache(sd_dir, tmp_path, monkeypatch):
     """A hub id resolves through the local Hugging Face cache only."""
-    import shutil
-
     from huggingface_hub import constants
 
     commit = "0123456789abcdef0123456789abcdef01234567"
@@ -137,6 +137,42 @@ def test_missing_safetensors(tmp_path):
     with pytest.raises(ModelLoadError, match="safetensors") as err:
         load_model(tmp_path)
     assert "\n" not in str(err.value)
+
+
+RAN = "import pathlib; pathlib.Path(__file__).with_name('RAN').write_text('custom code ran')\n"
+
+
+def _with_custom_code(folder: Path, kind: str) -> str:
+    """Give a saved pipeline what a user's downloaded folder may carry; returns the file the refusal names."""
+    if kind == "class in model_index.json":
+        (folder / "my_unet.py").write_text(RAN + "from diffusers import UNet2DConditionModel as MyUNet\n")
+        index = json.loads((folder / "model_index.json").read_text())
+        index["unet"] = ["my_unet", "MyUNet"]
+        (folder / "model_index.json").write_text(json.dumps(index))
+        return "'unet' is 'MyUNet' from 'my_unet'"
+    if kind == "auto_map":
+        config = json.loads((folder / "text_encoder" / "config.json").read_text())
+        config["auto_map"] = {"AutoModel": "modeling_mine.MyModel"}
+        (folder / "text_encoder" / "config.json").write_text(json.dumps(config))
+        return "text_encoder/config.json has an auto_map"
+    if kind == "a .py file":
+        (folder / "unet" / "modeling_mine.py").write_text(RAN)
+        return "unet/modeling_mine.py is code"
+    weights = load_file(folder / "unet" / "diffusion_pytorch_model.safetensors")
+    torch.save(weights, folder / "unet" / "diffusion_pytorch_model.bin")  # beside the safetensors
+    return "unet/diffusion_pytorch_model.bin is pickled"
+
+
+@pytest.mark.parametrize("kind", ["class in model_index.json", "auto_map", "a .py file", "pickled .bin"])
+def test_a_model_folder_with_custom_code_is_refused(sd_dir, tmp_path, kind):
+    folder = tmp_path / "model"
+    shutil.copytree(sd_dir, folder)
+    named = _with_custom_code(folder, kind)
+    with pytest.raises(ModelLoadError) as err:
+        load_model(folder)
+    message = str(err.value)
+    assert "\n" not in message and message.startswith(f"model '{folder}': ") and named in message
+    assert not list(folder.rglob("RAN"))  # refused before any of it ran
 
 
 @pytest.mark.parametrize("spec", ["nobody-here/no-such-model-xyz", "/no/such/folder", "not a valid id!"])

@@ -5,11 +5,8 @@ from diffusion_journey.subtitles import (
     to_vtt, wrap)
 
 
-def _clip(text, sentence, offset, duration, words=None):
-    clip = {"text": text, "sentence": sentence, "offset": offset, "duration": duration}
-    if words is not None:
-        clip["words"] = words
-    return clip
+def _clip(text, sentence, offset, duration, words):
+    return {"text": text, "sentence": sentence, "offset": offset, "duration": duration, "words": words}
 
 
 def _spoken(text, sentence, offset, cps=15.0):
@@ -26,10 +23,7 @@ def _timeline(clips_per_segment, sentences):
         {"cue": None if k == 0 else f"c{k}", "duration": 0.0, "clips": clips} for k, clips in enumerate(clips_per_segment)]}
 
 
-def test_word_times_fall_back_to_characters_and_prefer_the_voice():
-    guessed = clip_words(_clip("a bbb", 0, 0.0, 6.0))
-    # weights 2 and 4 of 6 s: "a" speaks 0-1 s, "bbb" 2-5 s (each followed by a space's share)
-    assert guessed == [("a", 0.0, 1.0), ("bbb", 2.0, 5.0)]
+def test_word_times_are_the_voices():
     given = clip_words(_clip("a bbb", 0, 0.0, 6.0, [["a", 0.1, 0.3], ["bbb", 0.5, 5.9]]))
     assert given == [("a", 0.1, 0.3), ("bbb", 0.5, 5.9)]
 
