@@ -17,6 +17,8 @@ import torch
 from render_data.model_factory import train
 from render_data.model_factory.recipe import SCHEDULER_CONFIG
 
+pytestmark = pytest.mark.slow  # real training steps and a killed training process: ~2 min
+
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ["--batch", "2", "--minutes", "5", "--save-every", "1", "--warmup", "4", "--lr", "1e-3"]
 
