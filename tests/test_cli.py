@@ -14,7 +14,7 @@ def run_cli(*args):
                           cwd=ROOT)
 
 
-@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["data"], ["voice"], ["scene"], ["video"]])
+@pytest.mark.parametrize("command", [[], ["list"], ["check"], ["data"], ["voice"], ["scene"], ["video"], ["course"]])
 def test_every_command_has_help(command):
     proc = run_cli(*command, "--help")
     assert proc.returncode == 0 and "usage:" in proc.stdout
