@@ -52,6 +52,8 @@ def screenshot_site(site: Path, out: Path, using=None) -> list[Path]:
             page.goto(html.resolve().as_uri())
             page.wait_for_load_state("load")
             page.evaluate("document.fonts.ready")
+            # the video's first frame, not the loading spinner
+            page.wait_for_function("[...document.querySelectorAll('video')].every(v => v.readyState >= 2)")
             shot = out / f"{html.stem}.{size}.png"
             page.screenshot(path=str(shot), full_page=True)
             shots.append(shot)

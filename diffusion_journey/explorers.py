@@ -52,6 +52,12 @@ class Explorer:
                 "figures": self.figures, "start": self.start}
 
 
+def _listed(items) -> str:
+    """'0, 5, 10 and 15'"""
+    words = [str(i) for i in items]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
 def _pct(x: float) -> str:
     return f"{100 * float(x):.1f}%"
 
@@ -102,7 +108,7 @@ def steps(data: ChapterData) -> list[Explorer]:
     return [Explorer(
         id="steps", chapter="07_dividing_the_path", title="How many steps?",
         label=f"Number of steps, {int(counts[0])} to {int(counts[-1])}",
-        shows=f"the same seed walked in {', '.join(str(int(c)) for c in counts)} steps beside a "
+        shows=f"the same seed walked in {_listed(int(c) for c in counts)} steps beside a "
               f"{ref_steps}-step reference, with the measured distance to it",
         values=[f"{int(c)} step{'s' if c != 1 else ''}" for c in counts],
         frames=np.stack([images, np.broadcast_to(reference, images.shape)], axis=1),
@@ -177,7 +183,8 @@ def branching(data: ChapterData) -> list[Explorer]:
     return [Explorer(
         id="branching", chapter="11_paths_not_taken", title="Paths not taken",
         label=f"Step where the branches leave the walk, {run['branch_steps'][0]} to {run['branch_steps'][-1]}",
-        shows=f"{branches} branches with new seeds leaving one walk after each of {run['branch_steps']} steps, "
+        shows=f"{branches} branches with new seeds leaving one walk after {_listed(run['branch_steps'])} of its "
+              f"{run['steps']} steps, "
               "and how far apart their endpoints are",
         values=[f"after {k} of {run['steps']} steps" for k in run["branch_steps"]],
         frames=np.concatenate([leaves[:, None], grid], axis=1),
