@@ -9,13 +9,13 @@ CH    ?=
 VOICE ?=
 VIDEO ?=
 
-.PHONY: video test bench scene data voice check review list dataset train eval setup system clean help
+.PHONY: video test bench scene data voice check review course list dataset train eval setup system clean help
 
 help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  (scene: make scene CH=01_possible_images Q=l|m|h)"
 
-video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt); VOICE=piper: draft voice
+video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt) and the course site; VOICE=piper: draft voice
 	$(CLI) video $(if $(VOICE),--voice-engine $(VOICE))
 
 test: setup  ## lint (ruff), then the test suite (renders chapters 1-2 at low quality); FAST=1: not the slow tests
@@ -51,6 +51,9 @@ eval: setup  ## evaluate the embedded model: adherence (varied prompts, paraphra
 
 review: setup  ## quality report of the built video (subtitles, pace, holds, loudness, DNSMOS, layout) -> build/video/review.json
 	$(CLI) review $(if $(Q),-q $(Q)) $(VIDEO)
+
+course: setup  ## the course site (video, chapters, transcript, explorers) -> build/course/index.html (after make video)
+	$(CLI) course $(if $(Q),-q $(Q)) $(VIDEO)
 
 list: setup  ## list chapters
 	@$(CLI) list

@@ -14,6 +14,7 @@ from scenes.beats import SceneDataError
 from scenes.layout import LayoutError
 
 from . import pipeline, review
+from .course import CourseError, build_course
 from .config import QUALITIES, ConfigError, load_config
 from .media import MediaError
 from .narration import NarrationError, parse_file
@@ -26,6 +27,7 @@ stages (data flows one way): data -> voice -> scene -> video
   voice  fills the narration's {placeholders} from that data and voices it offline into build/audio/
   scene  renders one chapter's Manim scene in step with its voice -> build/video/chapters/<q>/<id>.mp4
   video  all chapters -> build/video/diffusion-journey.mp4 (+ .srt, .vtt, .chapters.vtt), with chapter markers
+  course the course site from the built video and the chapter data -> build/course/index.html
   review a quality report of the built video -> printed, and build/video/review.json
 
 Chapters are named by id (01_possible_images) or number (01). Every stage reuses fresh outputs."""
@@ -90,6 +92,16 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
 
+    p = _command(sub, "course", help="the course site: the video with its chapters and a transcript that seeks, "
+                                     "a page per chapter with its clip and the explorers of its runs "
+                                     "-> build/course/ (after 'video'; rebuilt only when its inputs change)")
+    _quality_arg(p, config["video"]["quality"])
+    p.add_argument("video", nargs="?", help="the full video (default: journey.toml [video] output)")
+    p.add_argument("--force", action="store_true", help="rebuild even if fresh")
+    p.add_argument("--screenshots", action="store_true",
+                   help="also save screenshots of every page at desktop and phone size into build/course-shots/ "
+                        "(needs chromium and the playwright package)")
+
     p = _command(sub, "review", help="quality report of a built video: subtitle rules, pace, still holds, "
                                       "loudness, voice DNSMOS, layout check (a table, and JSON)")
     p.add_argument("video", nargs="?", help="the video (default: journey.toml [video] output)")
@@ -98,7 +110,7 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     return parser
 
 
-BUILDING = {"check", "data", "voice", "scene", "video"}
+BUILDING = {"check", "data", "voice", "scene", "video", "course"}
 
 
 def sweep_interrupted_runs() -> None:
@@ -159,7 +171,17 @@ def run(args) -> None:
             clips.append((rendered, pipeline.chapter_clip(rendered, args.quality)))
         out = ROOT / (args.output or load_config()["video"]["output"])
         pipeline.full_video(clips, out, args.quality)
+        if not args.chapters and not args.output:
+            build_course(out, args.quality)  # the course site follows the full video
         print(f"done: {out} (+ .srt, .vtt) in {time.perf_counter() - started:.0f}s")
+        return
+    if args.command == "course":
+        site = build_course(ROOT / (args.video or load_config()["video"]["output"]), args.quality, force=args.force)
+        if args.screenshots:
+            from .course_shots import screenshot_site
+
+            for shot in screenshot_site(site, BUILD / "course-shots"):
+                print(f"[shot]  {shown(shot)}")
         return
     if args.command == "review":
         video = ROOT / (args.video or load_config()["video"]["output"])
@@ -178,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         args = build_parser(load_config()).parse_args(argv)
         run(args)
     except (NarrationError, UnknownChapterError, MissingToolError, ConfigError, MediaError, VoiceError,
-            FileNotFoundError, RuntimeError, LayoutError, SceneDataError) as exc:
+            FileNotFoundError, RuntimeError, LayoutError, SceneDataError, CourseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:

@@ -5,8 +5,9 @@ set -euo pipefail
 
 # ffmpeg: encode and assemble video; libcairo2-dev/libpango1.0-dev/pkg-config: build pycairo and manimpango;
 # texlive-latex-base + dvisvgm: MathTex (the house template uses plain `article`, so no latex-extra, ~190 MB less);
-# fonts-lmodern: the house font; espeak-ng: fallback voice (Piper's phonemizer ships its own data).
-PACKAGES=(ffmpeg libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base dvisvgm fonts-lmodern espeak-ng)
+# fonts-lmodern: the house font; espeak-ng: fallback voice (Piper's phonemizer ships its own data);
+# chromium: the real browser the course site is tested in (headless, driven by Playwright).
+PACKAGES=(ffmpeg libcairo2-dev libpango1.0-dev pkg-config texlive-latex-base dvisvgm fonts-lmodern espeak-ng chromium)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

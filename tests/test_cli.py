@@ -15,7 +15,7 @@ def run_cli(*args):
 
 
 HELP = {  # what each --help must explain: what the command does and the options a user reaches for
-    "": ["list", "check", "data", "voice", "scene", "video", "review",
+    "": ["list", "check", "data", "voice", "scene", "video", "review", "course",
          "stages (data flows one way): data -> voice -> scene -> video", "build/video/diffusion-journey.mp4",
          "Chapters are named by id (01_possible_images) or number (01)"],
     "list": ["list the chapters and their titles"],
@@ -27,6 +27,7 @@ HELP = {  # what each --help must explain: what the command does and the options
     "video": ["build the whole narrated video with subtitles and chapter markers", "--chapters", "--output",
               "--no-layout-check", "m = 720p30"],
     "review": ["quality report of a built video", "subtitle rules", "loudness", "--json"],
+    "course": ["the course site", "transcript that seeks", "--screenshots", "--force", "build/course"],
 }
 
 
