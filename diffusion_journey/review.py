@@ -25,14 +25,16 @@ from journey_base.files import atomic_write_json, scratch_file, shown
 
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, ebur128
 from .media import duration, ffmpeg_log, gray_frames, probe
-from .subtitles import MAX_CPS, Cue, parse_srt, rule_breaks, timed_words
+from .subtitles import MAX_CPS, Cue, clip_words, parse_srt, rule_breaks
 from .tools import require_tool
 
 HOLD_SECONDS = 4.0
-# Near-stillness: frames sampled 10 times a second on a 160x90 grey copy; a change under 0.5 grey levels per
-# pixel on average from the previous sample (a 2-pixel line creeping, a few digits changing) is near-still.
+# Near-stillness: frames sampled 10 times a second on a 160x90 grey copy; a change under 0.15 grey levels per
+# pixel on average from the previous sample is near-still. Measured on chapter 01 at 480p: a thin ring
+# creeping or a counter ticking changes 0.04-0.13, a title's words fading in or a formula being written 0.2-0.4,
+# a zoom 7-11, a new noise image 8.
 STILL_SAMPLING = (10, 160, 90)
-STILL_CHANGE = 0.5
+STILL_CHANGE = 0.15
 SYNC_TOLERANCE = 1.0  # seconds between a text showing and the voice saying it, before it counts as off
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split()) if i >= 2}
@@ -179,21 +181,29 @@ def tokens(text: str) -> list[str]:
 
 
 def sync_audit(part: Part, record: dict | None) -> dict | None:
-    """Each recorded text that holds something the voice says: shown at (video time) against the saying,
-    nearest to that time, of its rarest such figure or word (a figure before a word, the first in the text
-    on a tie); and the figures said that no text ever shows."""
+    """Each recorded text that holds something its beat's speech (or the next beat's) says: shown at (video
+    time) against the saying, nearest to that time, of its rarest such figure or word (a figure before a
+    word, the first in the text on a tie); and the figures said that no text ever shows."""
     timeline_file = Chapter(record["chapter"]).timeline_file if record else None
     if not record or "texts" not in record or "segment_starts" not in record or not timeline_file.exists():
         return None
     timeline = json.loads(timeline_file.read_text())
-    said: dict[str, list[float]] = {}
-    for word in timed_words(timeline, record["segment_starts"], offset=part.start):
-        for token in tokens(word.text):
-            said.setdefault(token, []).append(word.start)
+    beats = [seg["cue"] or "opening" for seg in timeline["segments"]]
+    by_beat: list[dict[str, list[float]]] = [{} for _ in beats]
+    for k, (seg, start) in enumerate(zip(timeline["segments"], record["segment_starts"], strict=True)):
+        for clip in seg["clips"]:
+            for word, at, _ in clip_words(clip):
+                for token in tokens(word):
+                    by_beat[k].setdefault(token, []).append(part.start + start + clip["offset"] + at)
     items, on_screen = [], set()
     for text in record["texts"]:
         mine = tokens(text["text"])
         on_screen.update(mine)
+        k = beats.index(text["beat"]) if text.get("beat") in beats else None
+        said: dict[str, list[float]] = {}  # a text belongs with what is said as it shows, or just after
+        for near in by_beat[k:k + 2] if k is not None else []:
+            for token, times in near.items():
+                said.setdefault(token, []).extend(times)
         known = [t for t in mine if t in said]
         if not known:
             continue
@@ -203,9 +213,14 @@ def sync_audit(part: Part, record: dict | None) -> dict | None:
         items.append({"text": text["text"], "beat": text.get("beat"), "by": token, "shown": round(shown_at, 2),
                       "said": round(voice_at, 2), "offset": round(shown_at - voice_at, 2)})
     off = [i for i in items if abs(i["offset"]) > SYNC_TOLERANCE]
-    unshown = [{"figure": t, "said": round(times[0], 2)} for t, times in said.items()
+    first_said: dict[str, float] = {}
+    for beat in by_beat:
+        for token, times in beat.items():
+            first_said[token] = min(first_said.get(token, times[0]), times[0])
+    unshown = [{"figure": t, "said": round(at, 2)} for t, at in first_said.items()
                if t[0].isdigit() and t not in on_screen]
     return {"texts": len(items), "off": len(off), "worst": max(items, key=lambda i: abs(i["offset"]), default=None),
+            "items": items,
             "off_by_more_than_1s": sorted(off, key=lambda i: -abs(i["offset"])),
             "figures_never_shown": sorted(unshown, key=lambda u: u["said"])}
 

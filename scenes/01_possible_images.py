@@ -13,6 +13,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, C
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Walker, wander
+from scenes.layout import unspoken
 from scenes.pieces import ImagePanel, LabelledCounter, counter, math, set_pixels, tex_thousands, text
 from scenes.style import (GAP, NUDGE, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
                           Type)
@@ -71,11 +72,12 @@ class PossibleImages(ChapterScene):
         self.steps.arrange(DOWN, buff=GAP * 2)
         Slots.STAGE.below(Slots.STAGE.stack(4)[0].bottom).place(self.steps)
         # Each step of the chain lands as the voice says it.
-        b.fill(Indicate(self.values_eq[1], color=HIGHLIGHT), until="multiplied by itself")
+        unspoken(self.steps[1])  # the worked step between the two figures the voice says
+        b.fill(Indicate(self.values_eq[1], color=HIGHLIGHT), until="<power>")
         b.play(Write(self.steps[0]))
         b.fill(Indicate(self.steps[0], color=HIGHLIGHT), until="that is about")
         b.play(FadeIn(self.steps[1], shift=DOWN * NUDGE))
-        b.at("<exponent>")
+        b.at("ten to the power")
         b.play(FadeIn(self.steps[2], shift=DOWN * NUDGE))
         self.zeros = LabelledCounter("zeros after the 1:", 0, label_color=MUTED).move_to(Slots.BOTTOM_STRIP.center)
         b.at("followed by")

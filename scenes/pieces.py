@@ -363,7 +363,7 @@ class TitleCard:
     widening under it; it then shrinks to a header in the top-left corner."""
 
     LEAVE = Pace.NORMAL
-    BUILD_SHARE = 0.55  # of the opening: the question's words arrive, then the rule widens for the rest
+    BUILD_SHARE = 0.8  # of the opening: the question's words arrive, then the rule widens for the rest
 
     def __init__(self, number: int, question: str):
         self.label = text(f"Chapter {number}", size=Type.LABEL + 4, color=MUTED)

@@ -50,10 +50,12 @@ TIMELINE = {"segments": [
                                                           ["comes", 0.8, 1.1], ["first:", 1.1, 1.5],
                                                           ["12,288.", 1.5, 2.0]]}]}]}
 # What the scene showed, and when: "256" with its word (said at 1.0 s); the heat-death line 2.5 s before
-# "Heat" (said at 2.5 s); a label the voice never says; 12,288 is said but never shown.
+# "Heat" (said at 2.5 s, in the next beat); a label the voice never says; a word the voice said a beat
+# earlier; 12,288 is said but never shown.
 TEXTS = [{"text": "256", "t": 1.3, "beat": "opening"},
          {"text": r"\text{heat death of the universe}:", "t": 0.0, "beat": "opening"},
-         {"text": "a new random image", "t": 0.5, "beat": "opening"}]
+         {"text": "a new random image", "t": 0.5, "beat": "opening"},
+         {"text": "count", "t": 4.5, "beat": "heat"}]  # said only in the beat before: not this text's word
 
 
 @pytest.fixture(scope="module")
@@ -125,7 +127,7 @@ def test_table_and_sources(reviewed):
 def test_sync_audit_times_texts_against_the_voice(reviewed):
     first, second = reviewed["chapters"]
     sync = first["sync"]
-    assert sync["texts"] == 2 and sync["off"] == 1  # the label the voice never says is not audited
+    assert sync["texts"] == 2 and sync["off"] == 1  # the labels the voice does not say with them are not audited
     (early,) = sync["off_by_more_than_1s"]
     assert (early["by"], early["shown"], early["said"], early["offset"]) == ("heat", 0.0, 2.5, -2.5)
     assert sync["worst"] == early
