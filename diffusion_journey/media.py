@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import ffmpeg
+import numpy as np
 
 from journey_base.files import atomic_path, atomic_write_text, scratch_file
 from .tools import require_tool
@@ -41,6 +42,28 @@ def ffmpeg_log(args: list[str]) -> str:
     if proc.returncode != 0:
         raise MediaError(f"ffmpeg failed: {proc.stderr.strip()[-2000:]}")
     return proc.stderr
+
+
+def gray_frames(path: Path, fps: float, width: int, height: int, chunk: int = 256):
+    """The video's frames, resampled to ``fps`` and shrunk to width x height grey levels, as uint8 arrays
+    of up to ``chunk`` frames each (streamed: a whole film never sits in memory)."""
+    exe = require_tool("ffmpeg", package="ffmpeg")
+    proc = subprocess.Popen([exe, "-hide_banner", "-loglevel", "error", "-i", str(path), "-an", "-sn", "-vf",
+                             f"fps={fps},scale={width}:{height},format=gray", "-f", "rawvideo", "-"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    size = width * height
+    try:
+        while block := proc.stdout.read(size * chunk):
+            yield np.frombuffer(block[:len(block) // size * size], np.uint8).reshape(-1, height, width)
+    except GeneratorExit:  # the reader stopped early: nothing to report
+        proc.kill()
+        raise
+    finally:
+        proc.stdout.close()
+        error = proc.stderr.read().decode(errors="replace").strip()
+        code = proc.wait()
+    if code != 0:
+        raise MediaError(f"ffmpeg failed on {path}: {error[-2000:]}")
 
 
 def write_ffmetadata(path: Path, title: str, chapters: list[tuple[float, float, str]]) -> None:

@@ -11,8 +11,9 @@ A script is plain text (one file per chapter in ``narration/``)::
 - ``@title TEXT``       the chapter's title (title card, chapter marker); once, before any text.
 - ``{group.name}``      a figure from the chapter's data (``build/data/<chapter>/facts.json``);
                         never type a number the data can give.
-- ``[[cue]]``           a cue mark: the scene waits here (``self.wait_until("cue")``) so the
-                        animation starts when the voice reaches this point.
+- ``[[cue]]``           a cue mark: the scene's beat of this name starts when the voice reaches this point.
+- ``<mark>``            a word mark inside a beat's speech, never spoken nor subtitled: the beat's
+                        ``b.at("<mark>")`` starts what follows when the voice reaches the next word.
 - ``@claim COND`` / ``@or COND`` / ``@otherwise`` / ``@end``  a guarded claim: the first wording whose
                         condition the data makes true is spoken (see diffusion_journey/claims.py).
 - A blank line ends a paragraph (a longer pause). Sentences end with ``.``, ``!`` or ``?``;
@@ -66,15 +67,22 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Mark:
+    name: str
+    line: int
+
+
+@dataclass(frozen=True)
 class ParagraphBreak:
     line: int
 
 
-Token = Text | Placeholder | Cue | ParagraphBreak | ClaimBlock
+Token = Text | Placeholder | Cue | Mark | ParagraphBreak | ClaimBlock
 
-# The two inline marks: (opens, closes, valid name, token, what it is called, message for a bad name).
+# The inline marks: (opens, closes, valid name, token, what it is called, message for a bad name).
 MARKS = (
     ("[[", "]]", CUE_NAME, Cue, "cue mark", "bad cue name [[{name}]]: use lowercase letters, digits and '_'"),
+    ("<", ">", CUE_NAME, Mark, "word mark", "bad word mark <{name}>: use lowercase letters, digits and '_'"),
     ("{", "}", PLACEHOLDER_NAME, Placeholder, "placeholder",
      "bad placeholder {{{name}}}: expected {{group.name}} from the chapter's data"),
 )
@@ -89,6 +97,11 @@ class Script:
     @property
     def cues(self) -> list[Cue]:
         return [t for t in self.tokens if isinstance(t, Cue)]
+
+    @property
+    def marks(self) -> list[Mark]:
+        inside = [t for b in self.claims for alt in b.alternatives for t in alt.tokens]
+        return [t for t in self.tokens + inside if isinstance(t, Mark)]
 
     @property
     def placeholders(self) -> list[Placeholder]:
@@ -108,6 +121,7 @@ class Clip:
     sentence: int  # index into Plan.sentences
     pause_after: str  # "sentence" | "paragraph" | "mid_sentence_cue" | "chapter_end"
     line: int = 0  # the script line the clip starts on (errors and warnings name it)
+    marks: tuple[tuple[str, int], ...] = ()  # (word mark, index of the word it stands before)
 
 
 @dataclass
@@ -154,6 +168,7 @@ def parse(source: str, path: str | Path = "<narration>") -> Script:
     title: str | None = None
     tokens: list[Token] = []
     seen_cues: dict[str, int] = {}
+    seen_marks: dict[str, tuple[int, tuple | None]] = {}
     in_paragraph = False
     claim: ClaimBlock | None = None  # the guarded claim being read, if any
     target = tokens  # where the next tokens go: the script, or the current claim alternative
@@ -191,6 +206,14 @@ def parse(source: str, path: str | Path = "<narration>") -> Script:
                         path, line_no, f"cue [[{token.name}]] is used twice (first on line {seen_cues[token.name]})"
                     )
                 seen_cues[token.name] = line_no
+            if isinstance(token, Mark):
+                # once per chapter, but each wording of a claim may place it (only one is spoken)
+                scope = None if claim is None else (claim.line, len(claim.alternatives))
+                first, other = seen_marks.get(token.name, (None, None))
+                if first and not (scope and other and scope[0] == other[0] and scope != other):
+                    raise NarrationError(path, line_no, f"word mark <{token.name}> is used twice (first on "
+                                                        f"line {first})")
+                seen_marks[token.name] = (line_no, scope)
             target.append(token)
         target.append(Text(" ", line_no))  # a line break inside a paragraph is a space
         in_paragraph = True
@@ -343,8 +366,9 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                     script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
                 ) from None
             token = Text(format_fact(value), token.line)
-        if isinstance(token, Text):
-            # Merge neighbouring text so a sentence end followed by a line break is seen as one.
+        if isinstance(token, (Text, Mark)):
+            # Merge neighbouring text so a sentence end followed by a line break is seen as one; a word
+            # mark is kept at its place in the text.
             if not (stream and isinstance(stream[-1], _Run)):
                 stream.append(_Run())
             stream[-1].add(token)
@@ -377,9 +401,15 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
     current: list[str] = []  # text of the sentence being built, clip by clip
     clip_buf: list[str] = []
     clip_line = [0]  # where the clip being built starts
+    clip_marks: list[tuple[Mark, int]] = []  # word marks met since the last clip, at their word's index
 
-    def add_text(run: _Run, start: int, end: int):
+    def add_text(run: _Run, start: int, end: int, marks: tuple[int, int]):
+        """run.text[start:end] joins the clip, and the run's word marks at offsets within ``marks`` (inclusive)."""
         piece = run.text[start:end]
+        for offset, mark in run.marks:
+            if marks[0] <= offset <= marks[1]:
+                before = _squash("".join(clip_buf) + piece[:max(0, offset - start)])
+                clip_marks.append((mark, len(before.split())))
         if piece.strip() and not _squash("".join(clip_buf)):
             clip_line[0] = run.line_at(start + len(piece) - len(piece.lstrip()))
         clip_buf.append(piece)
@@ -388,8 +418,16 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
         text = _squash("".join(clip_buf))
         clip_buf.clear()
         if text:
-            segments[-1].clips.append(Clip(text, len(sentences), pause, clip_line[0]))
+            marks = tuple((m.name, i) for m, i in clip_marks)
+            segments[-1].clips.append(Clip(text, len(sentences), pause, clip_line[0], marks))
             current.append(text)
+            clip_marks.clear()
+
+    def no_words_after_marks(before: str):
+        if clip_marks:
+            mark = clip_marks[0][0]
+            raise NarrationError(script.path, mark.line, f"word mark <{mark.name}> has no words after it "
+                                                         f"before {before}: put it before the word it marks")
 
     def end_sentence(pause: str):
         end_clip(pause)
@@ -403,6 +441,7 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                 end_sentence("sentence")
             else:
                 end_clip("mid_sentence_cue")
+            no_words_after_marks(f"cue [[{token.name}]]")
             segments.append(Segment(cue=token.name))
         elif isinstance(token, ParagraphBreak):
             if _squash("".join(clip_buf)):
@@ -412,13 +451,15 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
                 _set_last_pause(segments, "paragraph")
         else:
             # Split the text at sentence ends; the remainder stays open for the next token.
-            at = 0
+            at = marks_at = 0
             for end in SENTENCE_END.finditer(token.text):
-                add_text(token, at, end.start())
+                # a mark right after the full stop belongs to the next sentence's first word
+                add_text(token, at, end.start(), (marks_at, end.start() - 1))
                 end_sentence("sentence")
-                at = end.end()
-            add_text(token, at, len(token.text))
+                at, marks_at = end.end(), end.start()
+            add_text(token, at, len(token.text), (marks_at, len(token.text)))
     end_sentence("chapter_end")
+    no_words_after_marks("the end of the chapter")
 
     _set_last_pause(segments, "chapter_end")
     return Plan(script.title, segments, sentences, decisions, path=script.path)
@@ -430,8 +471,12 @@ class _Run:
 
     text: str = ""
     starts: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, line)
+    marks: list[tuple[int, Mark]] = field(default_factory=list)  # (offset in text, word mark)
 
-    def add(self, token: Text) -> None:
+    def add(self, token: Text | Mark) -> None:
+        if isinstance(token, Mark):
+            self.marks.append((len(self.text), token))
+            return
         self.starts.append((len(self.text), token.line))
         self.text += token.text
 

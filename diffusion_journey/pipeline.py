@@ -26,8 +26,8 @@ from journey_base.freshness import read_record, stage_key, write_record
 from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
 from scenes import end_card
-from scenes.beats import ChapterScene
-from scenes.contract import missing_reads
+from scenes.beats import ChapterScene, spoken_form
+from scenes.contract import missing_reads, scene_waits
 
 from .config import QUALITIES, load_config
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, TOLERANCE_LU, ebur128, normalising_filter
@@ -35,7 +35,8 @@ from .media import add_subtitles_and_chapters, concat, duration, mux_audio, refi
 from .narration import NarrationError, Plan, check_sentence_lengths, parse_file, plan
 from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
-from .voice import Audio, ClipCache, load_engine, mix_timeline, voice_plan
+from .voice import Audio, ClipCache, load_engine, mark_times, mix_timeline, voice_plan
+from .voices.words import estimated_bounds, word_times
 
 AUDIO_CACHE = BUILD / "audio" / "cache"
 END_CARD = ROOT / "scenes" / "end_card.py"
@@ -74,13 +75,43 @@ def check_chapter(chapter: Chapter, report=print) -> list[str]:
     data = make_data(chapter)
     problems = []
     try:
-        for d in narration_plan(chapter, data.facts).claims:
+        the_plan = narration_plan(chapter, data.facts)
+        for d in the_plan.claims:
             measured = ", ".join(f"{k} = {v}" for k, v in d.values.items())
             report(f"[check] {chapter.id}: claim at line {d.line} ({measured}): says the '{d.chosen}' wording")
     except NarrationError as exc:
         problems.append(str(exc))
+    else:
+        problems += unsaid_waits(chapter, the_plan)
     arrays = {name.removesuffix(".npy") for name in data.manifest.get("files", {}) if name.endswith(".npy")}
     problems += missing_reads(chapter.scene_file, data.facts, arrays)
+    return problems
+
+
+def unsaid_waits(chapter: Chapter, the_plan: Plan) -> list[str]:
+    """'scene:line: ...' for each word or word mark a beat waits for that its speech does not say."""
+    speech = {seg.cue: seg for seg in the_plan.segments}
+    mark_beats = {name: seg.cue for seg in the_plan.segments for c in seg.clips for name, _ in c.marks}
+    problems = []
+    for wait in scene_waits(chapter.scene_file):
+        here = f"{shown(chapter.scene_file)}:{wait.line}"
+        if wait.words is None:
+            problems.append(f"{here}: the words beat '{wait.beat}' waits for are not a literal string, so they "
+                            f"cannot be checked")
+            continue
+        seg = speech.get(wait.beat)
+        if seg is None or not seg.clips:
+            continue  # not a beat the narration marks: the cue check reports that
+        said = [spoken_form(w) for c in seg.clips for w in c.text.split()]
+        wanted = [spoken_form(w) for w in wait.words.split()]
+        name = wait.words[1:-1] if wait.words.startswith("<") and wait.words.endswith(">") else None
+        if name is not None and mark_beats.get(name) == wait.beat:
+            continue
+        if name is None and wanted and any(said[i:i + len(wanted)] == wanted for i in range(len(said))):
+            continue
+        elsewhere = f" (the mark is in beat '{mark_beats[name] or 'opening'}')" if name in mark_beats else ""
+        problems.append(f"{here}: beat '{wait.beat}' waits for '{wait.words}', which its speech "
+                        f"({shown(chapter.narration)}:{seg.clips[0].line}) does not say{elsewhere}")
     return problems
 
 
@@ -151,7 +182,9 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False, layout_che
         starts, total = list(scene.segment_starts), float(scene.renderer.time)
     atomic_write_json(out_dir / f"{chapter.id}.layout.json", {
         "chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
-        "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds]})
+        "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds],
+        "late_words": [{"beat": b, "words": w, "seconds": s} for b, w, s in scene.late_words],
+        "texts": list(scene.first_shown.values()), "segment_starts": starts})
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.move(produced, silent)
     seconds = time.perf_counter() - started
@@ -175,11 +208,20 @@ def layout_check(chapter: Chapter) -> ChapterScene:
 
 
 def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:
-    """A timeline with each clip's length guessed from its words (no voice needed): for the layout check."""
+    """A timeline with each clip's length and words' times guessed from its words (no voice needed): for the
+    layout check, and so that a scene's word marks are checked without voicing."""
     segments = []
     for seg in the_plan.segments:
-        t = sum(len(c.text.split()) / words_per_second + float(pauses[c.pause_after]) for c in seg.clips)
-        segments.append({"cue": seg.cue, "duration": round(t, 3), "clips": []})
+        clips, t = [], 0.0
+        for c in seg.clips:
+            written = c.text.split()
+            length = len(written) / words_per_second
+            ms = int(length * 1000)
+            words = word_times(written, estimated_bounds(written, ms), ms, 1000)
+            clips.append({"text": c.text, "sentence": c.sentence, "line": c.line, "offset": round(t, 3),
+                          "duration": round(length, 3), "words": words, "marks": mark_times(c.marks, words, length)})
+            t += length + float(pauses[c.pause_after])
+        segments.append({"cue": seg.cue, "duration": round(t, 3), "clips": clips})
     return {"title": the_plan.title, "segments": segments, "sentences": the_plan.sentences,
             "length": sum(s["duration"] for s in segments)}
 

@@ -28,7 +28,7 @@ from .voices.words import estimated_bounds, word_times
 ENGINES = ("kokoro", "piper", "espeak-ng")
 
 __all__ = ["Audio", "VoiceError", "read_wav", "load_engine", "make_engine", "ClipCache", "voice_plan",
-           "mix_timeline", "KokoroEngine", "PiperEngine", "EspeakEngine"]
+           "mark_times", "mix_timeline", "KokoroEngine", "PiperEngine", "EspeakEngine"]
 
 
 def make_engine(name: str, voice_config: dict):
@@ -117,9 +117,10 @@ def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None, pronunciatio
             elif audio.sample_rate != rate:
                 raise VoiceError(f"mixed sample rates in one chapter ({rate} vs {audio.sample_rate})")
             bounds = speech.bounds or estimated_bounds(said, len(audio.samples))
-            clips.append({"text": clip.text, "sentence": clip.sentence, "wav": path.name,
-                          "offset": round(t, 4), "duration": round(audio.duration, 4),
-                          "words": word_times(written, bounds, len(audio.samples), rate)})
+            words = word_times(written, bounds, len(audio.samples), rate)
+            clips.append({"text": clip.text, "sentence": clip.sentence, "line": clip.line, "wav": path.name,
+                          "offset": round(t, 4), "duration": round(audio.duration, 4), "words": words,
+                          "marks": mark_times(clip.marks, words, audio.duration)})
             t += audio.duration + float(pauses[clip.pause_after])
             if progress:
                 progress.update(1)
@@ -134,6 +135,11 @@ def voice_plan(plan, cache: ClipCache, pauses: dict, progress=None, pronunciatio
         "segments": segments,
         "length": round(sum(s["duration"] for s in segments), 4),
     }
+
+
+def mark_times(marks, words: list[list], duration: float) -> list[list]:
+    """Each word mark at the start of the word it stands before (the clip's end if it closes the clip)."""
+    return [[name, words[i][1] if i < len(words) else round(duration, 3)] for name, i in marks]
 
 
 def mix_timeline(timeline: dict, segment_starts: list[float], total: float, cache_dir: Path) -> Audio:

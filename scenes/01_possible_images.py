@@ -8,11 +8,12 @@ Every figure is read from build/data/01_possible_images/facts.json.
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, Create, Dot, FadeIn, FadeOut,
-                   Group, GrowFromCenter, LaggedStart, ReplacementTransform, Square, VGroup, VMobject, Write,
+                   Group, GrowFromCenter, Indicate, LaggedStart, ReplacementTransform, Square, VGroup, VMobject, Write,
                    linear)
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Walker, wander
+from scenes.layout import unspoken
 from scenes.pieces import ImagePanel, LabelledCounter, counter, math, set_pixels, tex_thousands, text
 from scenes.style import (GAP, NUDGE, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
                           Type)
@@ -70,12 +71,18 @@ class PossibleImages(ChapterScene):
         self.steps[2][1].set_color(HIGHLIGHT)
         self.steps.arrange(DOWN, buff=GAP * 2)
         Slots.STAGE.below(Slots.STAGE.stack(4)[0].bottom).place(self.steps)
+        # Each step of the chain lands as the voice says it.
+        unspoken(self.steps[1])  # the worked step between the two figures the voice says
+        b.fill(Indicate(self.values_eq[1], color=HIGHLIGHT), until="<power>")
         b.play(Write(self.steps[0]))
+        b.fill(Indicate(self.steps[0], color=HIGHLIGHT), until="that is about")
         b.play(FadeIn(self.steps[1], shift=DOWN * NUDGE))
+        b.at("ten to the power")
         b.play(FadeIn(self.steps[2], shift=DOWN * NUDGE))
         self.zeros = LabelledCounter("zeros after the 1:", 0, label_color=MUTED).move_to(Slots.BOTTOM_STRIP.center)
+        b.at("followed by")
         b.play(FadeIn(self.zeros), pace=Pace.QUICK)
-        b.fill(self.zeros.count_to(exponent))
+        b.fill(self.zeros.count_to(exponent), until="zeros")  # the count lands on the figure as it is said
         self.zeros.number.clear_updaters()
 
     @beat
@@ -148,8 +155,13 @@ class PossibleImages(ChapterScene):
                         size=Type.NUMBER, color=MUTED)
         self.column = VGroup(years, years_val, heat, heat_val).arrange(DOWN, buff=GAP * 2, aligned_edge=LEFT)
         Slots.RIGHT_PANEL.place(self.column)
-        b.play(Write(years), FadeIn(years_val, shift=UP * NUDGE), pace=Pace.SLOW)
-        b.play(FadeIn(heat), FadeIn(heat_val))
+        b.play(Write(years), pace=Pace.SLOW)
+        b.at("<years>")
+        b.play(FadeIn(years_val, shift=UP * NUDGE))
+        b.at("the universe itself")
+        b.play(FadeIn(heat))
+        b.at("<heat_death>")
+        b.play(FadeIn(heat_val))
 
     @beat
     def closing(self, b):

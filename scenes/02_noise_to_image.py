@@ -88,6 +88,7 @@ class NoiseToImage(ChapterScene):
                          color=HIGHLIGHT).move_to(self.left.caption)
         b.play(FadeOut(self.counter), *self.left.retitle(label="first guess (step 1)", color=PROMPT),
                *self.right.retitle(label="final image", color=STEPS))
+        b.at("off by")
         b.play(FadeIn(self.miss, shift=UP * NUDGE))
 
     @beat
@@ -100,18 +101,25 @@ class NoiseToImage(ChapterScene):
         self.plot = HousePlot(plot_slot, [1, steps, max(1, steps // 6)], [0, top, top / 5], "step",
                               "error of the guess (levels per colour)")
         self.thumb = ImagePanel(self.x0[0], thumb_slot, label="the guess", color=PROMPT)
-        self.curve = self.plot.curve(range(1, steps + 1), error)
         b.play(*self.plot.arrive(), *self.thumb.arrive())
-        self.k.set_value(0)
-        self.thumb.play_frames(self.x0, self.k)
-        self.dot = always_redraw(lambda: self.plot.mark(self.k.get_value() + 1,
-                                                        float(error[int(round(self.k.get_value()))]), "")[0])
-        self.add(self.dot)
-        marks = VGroup(*[self.plot.mark(s, float(error[s - 1]), f"{error[s - 1]:.0f}") for s in
-                         (1, self.fact("xhat.quarter_step"), self.fact("xhat.half_step"))])
-        b.fill(Create(self.curve), self.k.animate.set_value(steps - 1), rate_func=linear, leave=Pace.SLOW)
-        b.play(FadeIn(marks, lag_ratio=0.3))
-        self.marks = marks
+        k = self.k
+        k.set_value(0)
+        self.thumb.play_frames(self.x0, k)
+        # The curve is drawn as far as the walk has got, so the dot and the guess reach a step together.
+        reached = lambda: max(2, int(round(k.get_value())) + 1)  # noqa: E731 - steps drawn (a line needs two)
+        self.curve = always_redraw(lambda: self.plot.curve(range(1, reached() + 1), error[:reached()]))
+        self.dot = always_redraw(lambda: self.plot.mark(k.get_value() + 1,
+                                                        float(error[int(round(k.get_value()))]), "")[0])
+        self.add(self.curve, self.dot)
+        quarter, half = self.fact("xhat.quarter_step"), self.fact("xhat.half_step")
+        self.marks = VGroup(*[self.plot.mark(s, float(error[s - 1]), f"{error[s - 1]:.0f}") for s in (1, quarter, half)])
+        b.play(FadeIn(self.marks[0]), pace=Pace.QUICK)
+        # Each figure the voice reads lands on its word; the walk gets to that step as it is said.
+        b.fill(k.animate.set_value(quarter - 1), until="<quarter>", rate_func=linear)
+        b.play(FadeIn(self.marks[1]), pace=Pace.QUICK)
+        b.fill(k.animate.set_value(half - 1), until="<half>", rate_func=linear)
+        b.play(FadeIn(self.marks[2]), pace=Pace.QUICK)
+        b.fill(k.animate.set_value(steps - 1), rate_func=linear)
 
     @beat
     def closing(self, b):

@@ -8,13 +8,26 @@
         @beat
         def walk(self, b):
             b.fill(self.k.animate.set_value(29))      # lasts until the voice reaches the next cue
+        @beat
+        def jump(self, b):
+            b.at("off by")                            # waits for the voice to say these words
+            b.play(FadeIn(self.miss))
+            b.fill(self.k.animate.set_value(9), until="<quarter>")  # runs until the word mark <quarter>
 
 The beats run in the order they are defined; their names are the cue marks the narration script must
 use, in that order (``make check`` compares them). The speech before the first cue is the opening: the
 chapter's question on a title card, held for as long as that speech lasts. Beat k starts when the voice
 reaches cue k (if the previous beat ran long, the voice waits: assembly places each segment at the time
 the scene actually reached its cue) and ends when the voice reaches cue k+1. Objects that live across
-beats are attributes of the scene. Facts and arrays are read with ``self.fact("group.name")`` and
+beats are attributes of the scene.
+
+Within a beat, ``b.at(words)`` waits until the voice reaches ``words`` (a word or a few words of the beat's
+speech, matched without case or punctuation; each is looked for after the words already waited for, so
+the same word again means its next saying) or a word mark ``"<name>"`` placed in the narration text (never
+spoken nor subtitled: for a figure filled in from the data, or a word said twice). ``b.fill(..., until=...)``
+runs an animation until then, so the picture moves while the voice gets there. The times are the voice's
+own word times from the voiced timeline. ``make check`` fails, naming the scene line and the narration
+line, when a beat waits for words its speech does not say. Facts and arrays are read with ``self.fact("group.name")`` and
 ``self.array("name")``: ``make check`` finds those calls and checks them against the chapter's data.
 """
 
@@ -27,6 +40,7 @@ from pathlib import Path
 from manim import Scene
 
 from journey_base.chapters import Chapter
+from journey_base.files import shown
 from render_data.artifacts import ChapterData
 
 from . import layout
@@ -51,11 +65,48 @@ def beat(method):
     return method
 
 
-class Beat:
-    """The time between two cues, and animations that take their length from it."""
+def spoken_form(word: str) -> str:
+    """A word as ``b.at`` matches it: lower case, without the punctuation around it ('Death,' -> 'death')."""
+    return word.strip(PUNCTUATION).lower()
 
-    def __init__(self, scene: "ChapterScene", cue: str | None, end: float):
+
+PUNCTUATION = "\"'.,:;!?()[]\u201c\u201d\u2018\u2019\u2014\u2013-"
+
+
+class Beat:
+    """The time between two cues, the words spoken in it, and animations that take their length from both."""
+
+    def __init__(self, scene: "ChapterScene", cue: str | None, end: float, speech: dict):
         self.scene, self.cue, self.start, self.end = scene, cue, scene.now, end
+        clips = speech.get("clips", [])
+        self.line = clips[0].get("line") if clips else None  # where the beat's speech starts in the narration
+        # (spoken form, seconds from the beat's start) of each word, and of each word mark
+        self.words = [(spoken_form(w), c["offset"] + a) for c in clips for w, a, _ in c["words"]]
+        self.marks = {name: c["offset"] + t for c in clips for name, t in c.get("marks", [])}
+        self._said = 0  # words before this index were already waited for
+
+    def when(self, words: str) -> float:
+        """The scene time at which the voice reaches ``words`` (or the word mark ``"<name>"``); raises
+        CueError, naming the scene line and the narration line, when the beat's speech does not say them."""
+        if words.startswith("<") and words.endswith(">") and words[1:-1] in self.marks:
+            offset = self.marks[words[1:-1]]
+            self._said = next((i for i, (_, t) in enumerate(self.words) if t >= offset), len(self.words))
+            return self.start + offset
+        wanted = [spoken_form(w) for w in words.split()]
+        said = [w for w, _ in self.words]
+        for i in range(self._said, len(said) - len(wanted) + 1):
+            if wanted and said[i:i + len(wanted)] == wanted:
+                self._said = i + len(wanted)
+                return self.start + self.words[i][1]
+        raise CueError(self.scene.unsaid(self, words))
+
+    def at(self, words: str) -> None:
+        """Wait until the voice reaches ``words``; if the picture is already past them, it is noted as late."""
+        target = self.when(words)
+        if self.scene.now - target > self.scene.frame_time:
+            self.scene.late_words.append((self.cue, words, round(self.scene.now - target, 2)))
+        if target - self.scene.now >= self.scene.frame_time:
+            self.scene.wait(target - self.scene.now)
 
     @property
     def duration(self) -> float:
@@ -70,9 +121,12 @@ class Beat:
         wanted = self.duration * share if share is not None else pace
         self.scene.play(*animations, run_time=max(MIN_RUN, min(wanted, self.remaining)), **kw)
 
-    def fill(self, *animations, leave: float = Pace.SETTLE, **kw) -> None:
-        """Play for the rest of the beat, leaving ``leave`` seconds still at its end."""
-        self.scene.play(*animations, run_time=max(Pace.QUICK, self.remaining - leave), **kw)
+    def fill(self, *animations, leave: float | None = None, until: str | None = None, **kw) -> None:
+        """Play for the rest of the beat, leaving ``leave`` seconds (Pace.SETTLE) still at its end; or, with
+        ``until``, play until the voice reaches those words (see ``at``)."""
+        end = self.end if until is None else self.when(until)
+        rest = Pace.SETTLE if leave is None and until is None else (leave or 0.0)
+        self.scene.play(*animations, run_time=max(Pace.QUICK, end - self.scene.now - rest), **kw)
 
     def pause(self, pace: float = Pace.QUICK) -> None:
         self.scene.wait(max(0.0, min(pace, self.remaining)))
@@ -97,6 +151,9 @@ class ChapterScene(Scene):
         self.layout_check = layout_check
         self.layout_problems: list[str] = []
         self.still_holds: list[tuple[str, float]] = []
+        self.late_words: list[tuple[str | None, str, float]] = []  # (beat, words, seconds the picture was late)
+        self.first_shown: dict[str, dict] = {}  # each text as read -> when and in which beat it first showed
+        self._shown_ids: set[int] = set()
 
     @classmethod
     def cues(cls) -> tuple[str, ...]:
@@ -172,9 +229,9 @@ class ChapterScene(Scene):
         """The chapter's question on a title card while the opening speech lasts; then a corner header."""
         card = TitleCard(self.chapter.number, self.title)
         first, second = card.arrive()
-        self.play(*first, run_time=Pace.NORMAL)
-        self.play(*second, run_time=Pace.QUICK)
-        self.wait(max(0.0, b.remaining - TitleCard.LEAVE))
+        staying = max(0.0, b.remaining - TitleCard.LEAVE)  # never a still card: it builds, then its rule grows
+        self.play(*first, run_time=max(Pace.NORMAL, staying * TitleCard.BUILD_SHARE))
+        self.play(*second, run_time=max(Pace.QUICK, b.remaining - TitleCard.LEAVE))
         self.play(*card.leave(), run_time=TitleCard.LEAVE)
         self.header = card.title
 
@@ -184,13 +241,25 @@ class ChapterScene(Scene):
         on_time = sum(self._durations[:k])
         late = self.now - on_time > self.frame_time  # frame rounding is not lateness: it must not add up
         self.segment_starts.append(self.now)
-        self.current = Beat(self, cue, end=(self.now if late else on_time) + self._durations[k])
+        self.current = Beat(self, cue, end=(self.now if late else on_time) + self._durations[k],
+                            speech=self.timeline["segments"][k])
+
+    def unsaid(self, b: Beat, words: str) -> str:
+        """The one-line error for a beat waiting on words its speech does not say (or no longer says)."""
+        source = Path(inspect.getfile(type(self))).resolve()
+        here = next((f"{shown(source)}:{f.lineno}" for f in inspect.stack() if Path(f.filename).resolve() == source),
+                    shown(source))
+        where = f"{shown(self.chapter.narration)}:{b.line}" if b.line else shown(self.chapter.narration)
+        already = " after the words it already waited for" if b._said else ""
+        return (f"{here}: beat '{b.cue or 'opening'}' waits for '{words}', which its speech ({where}) "
+                f"does not say{already}")
 
     @property
     def frame_time(self) -> float:
         return 1.0 / self.camera.frame_rate
 
     def _close_beat(self) -> None:
+        self._note_texts(self.now, self.current.cue or "opening")
         self._check_layout(f"end of beat '{self.current.cue or 'opening'}'")
         self.current.hold()
 
@@ -200,9 +269,23 @@ class ChapterScene(Scene):
 
     # --- the layout check ------------------------------------------------------------------------------
     def play(self, *args, **kwargs):
+        began = self.now
         super().play(*args, **kwargs)
         beat_name = (self.current.cue or "opening") if self.current else "setup"
+        self._note_texts(began, beat_name)
         self._check_layout(f"beat '{beat_name}' at {self.now:.1f}s")
+
+    def _note_texts(self, began: float, beat_name: str) -> None:
+        """When each text (as read) first showed, for the sync audit: a text that arrived with the animation
+        just played showed from its start; one already there that now reads differently (a counter), from
+        its end."""
+        shown_now = layout.texts_in(self.mobjects)
+        for mob in shown_now:
+            words = layout.reading(mob)
+            if words and not layout.is_unspoken(mob) and words not in self.first_shown:
+                at = self.now if id(mob) in self._shown_ids else began
+                self.first_shown[words] = {"text": words, "t": round(at, 2), "beat": beat_name}
+        self._shown_ids = {id(m) for m in shown_now}
 
     def _check_layout(self, where: str) -> None:
         problems = layout.find_problems(self.mobjects)

@@ -1,6 +1,7 @@
 """What a chapter scene reads from its data, found in its source: every ``self.fact("a.b")`` and
-``self.array("name")`` call. ``make check`` compares these with the chapter's facts and arrays, so a typo
-fails in a second instead of minutes into a render. Keys must be literal strings to be checked."""
+``self.array("name")`` call, and the words each beat waits for (``b.at("words")``, ``b.fill(..., until=...)``).
+``make check`` compares these with the chapter's facts and arrays and with each beat's speech, so a typo
+fails in a second instead of minutes into a render. Keys and words must be literal strings to be checked."""
 
 from __future__ import annotations
 
@@ -51,3 +52,33 @@ def missing_reads(path: Path, facts: dict, arrays: set[str]) -> list[str]:
     for line in reads.unchecked:
         problems.append(f"{path}:{line}: fact/array name is not a literal string, so it cannot be checked")
     return problems
+
+
+@dataclass(frozen=True)
+class Wait:
+    beat: str
+    words: str | None  # None: not a literal string, so it cannot be checked
+    line: int
+
+
+def scene_waits(path: Path) -> list[Wait]:
+    """Every ``b.at(...)`` and ``b.fill(..., until=...)`` in a ``@beat`` method (``b`` its beat argument)."""
+    waits = []
+    for fn in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"), str(path))):
+        if not (isinstance(fn, ast.FunctionDef) and len(fn.args.args) > 1
+                and any(isinstance(d, ast.Name) and d.id == "beat" for d in fn.decorator_list)):
+            continue
+        b = fn.args.args[1].arg
+        for node in ast.walk(fn):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == b):
+                continue
+            if node.func.attr == "at" and node.args:
+                said = node.args[0]
+            else:
+                said = next((k.value for k in node.keywords if k.arg == "until"), None)
+                if said is None:
+                    continue
+            literal = isinstance(said, ast.Constant) and isinstance(said.value, str)
+            waits.append(Wait(fn.name, said.value if literal else None, node.lineno))
+    return waits

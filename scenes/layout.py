@@ -52,6 +52,28 @@ class Box:
         return self.left < -half_w or self.right > half_w or self.bottom < -half_h or self.top > half_h
 
 
+def unspoken(mob: Mobject) -> Mobject:
+    """Mark a mobject's texts as ones the voice need not say (a title, tick numbers): the sync audit skips them."""
+    for m in mob.get_family():
+        m.unspoken = True
+    return mob
+
+
+def is_unspoken(mob: Mobject) -> bool:
+    return getattr(mob, "unspoken", False)
+
+
+def reading(mob: Mobject) -> str:
+    """A text as the viewer reads it: a Text's words, a MathTex's source, a DecimalNumber's digits."""
+    if isinstance(mob, Text):
+        return " ".join(str(getattr(mob, "original_text", mob.text)).split())
+    if isinstance(mob, SingleStringMathTex):
+        return " ".join(mob.get_tex_string().split())
+    if isinstance(mob, DecimalNumber):
+        return f"{mob.get_value():,.{mob.num_decimal_places}f}"
+    return ""
+
+
 def describe(mob: Mobject) -> str:
     """How a failure names a mobject: its kind, its words, where it is."""
     if isinstance(mob, Text):

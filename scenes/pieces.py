@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DashedLine, DecimalNumber, Dot,
-                   FadeIn, FadeOut, Group, GrowArrow, GrowFromEdge, ImageMobject, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
+                   FadeIn, FadeOut, Group, GrowArrow, GrowFromEdge, ImageMobject, LaggedStart, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
                    VMobject, Write)
 from manim.constants import RESAMPLING_ALGORITHMS
 
+from .layout import unspoken
 from .style import (FONT, GAP, HIGHLIGHT, KNOBS, MUTED, NUDGE, PROMPT, SMALL_GAP, TEX_TEMPLATE, TEXT, Pace, Slot,
                     Slots, Type)
 
@@ -225,6 +226,7 @@ class HousePlot(VGroup):
                          axis_config={"color": MUTED, "font_size": Type.LABEL,
                                       "decimal_number_config": {"num_decimal_places": places}},
                          x_axis_config={"include_numbers": x_numbers}, y_axis_config={"include_numbers": y_numbers})
+        unspoken(self.axes)  # tick numbers are read off the axes, not said
         # Put the plotting area itself (not the numbers around it) in the room the labels leave.
         origin = self.axes.c2p(x_range[0], y_range[0])
         self.axes.shift(np.array([slot.left + left + end_room, slot.bottom + bottom, 0]) - origin)
@@ -357,10 +359,11 @@ class KnobLegend(VGroup):
 
 # --- the title card ------------------------------------------------------------------------------------
 class TitleCard:
-    """Every chapter opens with its question; it then shrinks to a header in the top-left corner."""
+    """Every chapter opens with its question, built word by word while the opening speech lasts, its rule
+    widening under it; it then shrinks to a header in the top-left corner."""
 
-    ARRIVE = Pace.NORMAL + Pace.QUICK  # writing the title, then drawing its rule
     LEAVE = Pace.NORMAL
+    BUILD_SHARE = 0.8  # of the opening: the question's words arrive, then the rule widens for the rest
 
     def __init__(self, number: int, question: str):
         self.label = text(f"Chapter {number}", size=Type.LABEL + 4, color=MUTED)
@@ -369,13 +372,18 @@ class TitleCard:
             self.title.scale_to_fit_width(Slots.FRAME.width)
         self.rule = Line(LEFT * 3, RIGHT * 3, color=PROMPT, stroke_width=3)
         VGroup(self.label, self.title, self.rule).arrange(DOWN, buff=0.35)
+        chars = iter(self.title.submobjects)  # one glyph per character, spaces excluded
+        self.words = [VGroup(*[next(chars) for _ in word]) for word in question.split()]
         self.header = text(question, size=Type.HEADER, color=MUTED)
         self.header.move_to(Slots.HEADER.center).align_to(Slots.HEADER.left * RIGHT, LEFT)
+        for part in (self.label, self.title, self.header):
+            unspoken(part)  # the question stays on screen all chapter: no one word of the voice times it
 
     def arrive(self):
-        """Two steps: (the label and the title), then the rule widening under the title."""
-        return ([FadeIn(self.label, shift=DOWN * 0.2), Write(self.title)],
-                [self.rule.animate.set_width(self.title.width + 0.6)])
+        """Two steps: the label and the question word by word, then the rule widening under it."""
+        return ([FadeIn(self.label, shift=DOWN * NUDGE),
+                 LaggedStart(*[FadeIn(w, shift=UP * NUDGE) for w in self.words], lag_ratio=0.6)],
+                [self.rule.animate.set_width(self.title.width + 2 * GAP)])
 
     def leave(self):
         return [FadeOut(self.label), FadeOut(self.rule), self.title.animate.become(self.header)]

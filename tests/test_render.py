@@ -10,6 +10,7 @@ from PIL import Image
 
 from diffusion_journey.narration import parse_file
 from journey_base.chapters import get_chapter
+from diffusion_journey import review
 from diffusion_journey.cli import main
 from diffusion_journey.media import probe
 from diffusion_journey.subtitles import GAP, MAX_CPS, MAX_SECONDS, TARGET_CPS, parse_srt, rule_breaks
@@ -129,3 +130,17 @@ def test_full_video_has_every_chapter_and_its_subtitles(rendered, tmp_path):
     chapters = parse_srt(full.with_suffix(".chapters.vtt").read_text())
     assert [c.text for c in chapters] == titles
     assert [round(c.start, 2) for c in chapters] == [round(float(c["start_time"]), 2) for c in info["chapters"]]
+
+
+def test_the_chain_and_the_heat_death_land_on_the_words_that_name_them(rendered):
+    """Chapter 01 with its real voice: each figure of the 256^12,288 = 10^29,592 chain and of the heat-death
+    comparison first shows within half a second of the word the voice names it with (the sync audit)."""
+    clip, _, _, _ = rendered
+    record = json.loads((CH.work_dir("l") / f"{CH.id}.layout.json").read_text())
+    named = [t for t in record["texts"] if "{,}" in t["text"] and "\\times" not in t["text"]
+             or "years" in t["text"] or "heat death" in t["text"]]
+    # 256^12,288, 10^29,592, 10^29,583 years, "heat death of the universe", 10^100 years
+    assert len(named) == 5, [t["text"] for t in named]
+    audit = review.sync_audit(review.Part("01", 0.0, float(probe(clip)["format"]["duration"])),
+                              dict(record, texts=named))
+    assert audit["texts"] == 5 and abs(audit["worst"]["offset"]) <= 0.5, audit["worst"]
