@@ -27,8 +27,10 @@ the same word again means its next saying) or a word mark ``"<name>"`` placed in
 spoken nor subtitled: for a figure filled in from the data, or a word said twice). ``b.fill(..., until=...)``
 runs an animation until then, so the picture moves while the voice gets there. The times are the voice's
 own word times from the voiced timeline. ``make check`` fails, naming the scene line and the narration
-line, when a beat waits for words its speech does not say. Facts and arrays are read with ``self.fact("group.name")`` and
-``self.array("name")``: ``make check`` finds those calls and checks them against the chapter's data.
+line, when a beat waits for words its speech does not say.
+
+Facts and arrays are read with ``self.fact("group.name")`` and ``self.array("name")``: ``make check`` finds
+those calls and checks them against the chapter's data.
 """
 
 from __future__ import annotations
@@ -83,28 +85,33 @@ class Beat:
         # (spoken form, seconds from the beat's start) of each word, and of each word mark
         self.words = [(spoken_form(w), c["offset"] + a) for c in clips for w, a, _ in c["words"]]
         self.marks = {name: c["offset"] + t for c in clips for name, t in c.get("marks", [])}
-        self._said = 0  # words before this index were already waited for
+        self.said_up_to = 0  # words before this index were already waited for
 
     def when(self, words: str) -> float:
         """The scene time at which the voice reaches ``words`` (or the word mark ``"<name>"``); raises
         CueError, naming the scene line and the narration line, when the beat's speech does not say them."""
         if words.startswith("<") and words.endswith(">") and words[1:-1] in self.marks:
             offset = self.marks[words[1:-1]]
-            self._said = next((i for i, (_, t) in enumerate(self.words) if t >= offset), len(self.words))
+            self.said_up_to = next((i for i, (_, t) in enumerate(self.words) if t >= offset), len(self.words))
             return self.start + offset
         wanted = [spoken_form(w) for w in words.split()]
         said = [w for w, _ in self.words]
-        for i in range(self._said, len(said) - len(wanted) + 1):
+        for i in range(self.said_up_to, len(said) - len(wanted) + 1):
             if wanted and said[i:i + len(wanted)] == wanted:
-                self._said = i + len(wanted)
+                self.said_up_to = i + len(wanted)
                 return self.start + self.words[i][1]
         raise CueError(self.scene.unsaid(self, words))
 
-    def at(self, words: str) -> None:
-        """Wait until the voice reaches ``words``; if the picture is already past them, it is noted as late."""
+    def _reach(self, words: str) -> float:
+        """when(words), noting it when the picture is already past them (an earlier animation ran long)."""
         target = self.when(words)
         if self.scene.now - target > self.scene.frame_time:
             self.scene.late_words.append((self.cue, words, round(self.scene.now - target, 2)))
+        return target
+
+    def at(self, words: str) -> None:
+        """Wait until the voice reaches ``words``; if the picture is already past them, it is noted as late."""
+        target = self._reach(words)
         if target - self.scene.now >= self.scene.frame_time:
             self.scene.wait(target - self.scene.now)
 
@@ -124,7 +131,7 @@ class Beat:
     def fill(self, *animations, leave: float | None = None, until: str | None = None, **kw) -> None:
         """Play for the rest of the beat, leaving ``leave`` seconds (Pace.SETTLE) still at its end; or, with
         ``until``, play until the voice reaches those words (see ``at``)."""
-        end = self.end if until is None else self.when(until)
+        end = self.end if until is None else self._reach(until)
         rest = Pace.SETTLE if leave is None and until is None else (leave or 0.0)
         self.scene.play(*animations, run_time=max(Pace.QUICK, end - self.scene.now - rest), **kw)
 
@@ -250,7 +257,7 @@ class ChapterScene(Scene):
         here = next((f"{shown(source)}:{f.lineno}" for f in inspect.stack() if Path(f.filename).resolve() == source),
                     shown(source))
         where = f"{shown(self.chapter.narration)}:{b.line}" if b.line else shown(self.chapter.narration)
-        already = " after the words it already waited for" if b._said else ""
+        already = " after the words it already waited for" if b.said_up_to else ""
         return (f"{here}: beat '{b.cue or 'opening'}' waits for '{words}', which its speech ({where}) "
                 f"does not say{already}")
 
