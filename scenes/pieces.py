@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DashedLine, DecimalNumber, Dot,
                    FadeIn, FadeOut, Group, GrowArrow, GrowFromEdge, ImageMobject, LaggedStart, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
-                   VMobject, Write)
+                   VMobject)
 from manim.constants import RESAMPLING_ALGORITHMS
 
 from .layout import unspoken
