@@ -294,7 +294,7 @@ def _refuse_code(folder: Path, name: str, index: dict) -> None:
         if path.suffix in PICKLED:
             raise ModelLoadError(f"model '{name}': {shown} is pickled (unpickling can run code); "
                                  "only safetensors weights are loaded (remove it)")
-        if path.suffix == ".json" and "auto_map" in json.loads(path.read_text() or "{}"):
+        if path.name.endswith("config.json") and "auto_map" in path.read_text():
             raise ModelLoadError(f"model '{name}': {shown} has an auto_map to custom code (never run; remove it)")
 
 

@@ -4,8 +4,10 @@ import tempfile
 from pathlib import Path
 
 # Every test writes into a throw-away build folder, never the user's build/ (set before project imports);
-# it is removed when the session ends.
-_BUILD = Path(tempfile.mkdtemp(prefix="dj-test-build-"))
+# it is removed when the session ends. DJ_TEST_BUILD=<folder> uses (and keeps) that one instead: a second
+# run of the render tests then re-assembles without re-rendering.
+_KEPT = os.environ.get("DJ_TEST_BUILD")
+_BUILD = Path(_KEPT) if _KEPT else Path(tempfile.mkdtemp(prefix="dj-test-build-"))
 os.environ["DIFFUSION_JOURNEY_BUILD"] = str(_BUILD)
 
 import pytest  # noqa: E402
@@ -23,7 +25,8 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_unconfigure(config):
-    shutil.rmtree(_BUILD, ignore_errors=True)
+    if not _KEPT:
+        shutil.rmtree(_BUILD, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

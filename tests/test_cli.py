@@ -70,10 +70,10 @@ def _broken_copy(tmp_path, monkeypatch, old, new):
 def test_bad_narration_is_one_line_with_file_and_line(tmp_path, monkeypatch, capsys, old, new, message):
     path, line = _broken_copy(tmp_path, monkeypatch, old, new)
     with pytest.raises(SystemExit) as exit_info:
-        main(["check"])  # every chapter is checked; the good one passes, the broken one is named
+        main(["check", "01", "03"])  # both are checked: the good one passes, the broken one is named
     assert exit_info.value.code == 2
     out, err = capsys.readouterr()
-    assert "02_noise_to_image: ok" in out and "01_possible_images: 1 problem(s)" in out
+    assert "03_anatomy: ok" in out and "01_possible_images: 1 problem(s)" in out
     (problem,) = [line for line in err.splitlines() if str(path) in line]  # one line per problem
     summary = err.strip().splitlines()[-1]
     assert problem.strip().startswith(f"{path}:{line}: ") and message in problem
