@@ -8,12 +8,18 @@ from pathlib import Path
 from journey_base.files import atomic_write_text
 
 from .npm_sources import CREDITS
-from .recipe import DEFAULT_SAMPLING, SCHEDULER_CONFIG, TEXT_ENCODER, UNET_CONFIG
+from .recipe import DEFAULT_SAMPLING, TEXT_ENCODER
+from .recipe import SCHEDULER_CONFIG as RECIPE_SCHEDULER
+from .recipe import UNET_CONFIG as RECIPE_UNET
 
 
 def write_model_card(folder: Path) -> Path:
     training = _read(folder / "training.json")
     ev = _read(folder / "eval.json")
+    # The model's own configs (a model made by an earlier recipe is described as it is), else the recipe's.
+    UNET_CONFIG = _read(folder / "unet" / "config.json") or RECIPE_UNET  # noqa: N806
+    SCHEDULER_CONFIG = {"timestep_spacing": "leading", "prediction_type": "epsilon",  # noqa: N806
+                        **(_read(folder / "scheduler" / "scheduler_config.json") or RECIPE_SCHEDULER)}
     weights = sum(f.stat().st_size for f in (folder / "unet").glob("*.safetensors")) if (folder / "unet").exists() else 0
     label = training.get("label") or "model"
     lines = [
@@ -39,11 +45,13 @@ def write_model_card(folder: Path) -> Path:
         f"- Hardware: {training.get('device', '?')}; time {training.get('train_seconds', 0) / 60:.1f} min; "
         f"{training.get('steps', 0)} steps at batch {training.get('batch', '?')} "
         f"(lr {training.get('lr', '?')} {training.get('lr_schedule', '')}, EMA {training.get('ema', '?')}, caption "
-        f"dropout {training.get('caption_dropout', '?')}, loss weight min(1, {training.get('loss_gamma', '?')} / "
-        f"(SNR + 1))).",
+        f"dropout {training.get('caption_dropout', '?')}, "
+        + (f"min-SNR gamma {training['min_snr_gamma']})." if "min_snr_gamma" in training else
+           f"loss weight min(1, {training.get('loss_gamma', '?')} / (SNR + 1)))."),
         f"- Loss (EMA-free running mean): {_loss_summary(training.get('loss_log', []))}",
-        "- Data: emoji sprites composed on backgrounds at positions and sizes; each caption names each attribute",
-        "  independently (see `render_data/DATASET.md`).",
+        "- Data: emoji sprites composed on backgrounds at positions and sizes; "
+        + ("captions at four nested levels of detail" if "min_snr_gamma" in training else
+           "each caption names each attribute independently") + " (see `render_data/DATASET.md`).",
         "",
         "## Evaluation (`make eval`)",
     ]
