@@ -236,10 +236,13 @@ class ChapterScene(Scene):
         """The chapter's question on a title card while the opening speech lasts; then a corner header."""
         card = TitleCard(self.chapter.number, self.title)
         first, second = card.arrive()
-        staying = max(0.0, b.remaining - TitleCard.LEAVE)  # never a still card: it builds, then its rule grows
-        self.play(*first, run_time=max(Pace.NORMAL, staying * TitleCard.BUILD_SHARE))
-        self.play(*second, run_time=max(Pace.QUICK, b.remaining - TitleCard.LEAVE))
-        self.play(*card.leave(), run_time=TitleCard.LEAVE)
+        # Never a still card: it builds, then its rule grows, then it leaves; all inside the opening speech
+        # (a short opening shortens the leaving too, so the first cue is not reached late).
+        leave = max(MIN_RUN, min(TitleCard.LEAVE, b.remaining / 3))
+        staying = max(0.0, b.remaining - leave)
+        self.play(*first, run_time=max(MIN_RUN, staying * TitleCard.BUILD_SHARE))
+        self.play(*second, run_time=max(MIN_RUN, b.remaining - leave))
+        self.play(*card.leave(), run_time=max(MIN_RUN, min(leave, b.remaining)))
         self.header = card.title
 
     def _open_beat(self, cue: str | None) -> None:

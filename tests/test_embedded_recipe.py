@@ -33,7 +33,8 @@ def test_recipe_round_trip(tmp_path):
 
 def test_training_can_start_from_exported_weights(tmp_path):
     import argparse
-    import copy
+
+    from diffusers.training_utils import EMAModel
 
     import pytest
 
@@ -44,13 +45,14 @@ def test_training_can_start_from_exported_weights(tmp_path):
     save_embedded(trained, tmp_path, {"label": "interim", "steps": 7, "loss_log": [[5, 0.25]], "train_seconds": 3.0})
     torch.manual_seed(1)
     unet = build_unet()
-    ema = copy.deepcopy(unet)
+    ema = EMAModel(unet.parameters())
     args = argparse.Namespace(label="")
     step, log, seconds = init_from_export(tmp_path, unet, ema, args)
     assert (step, log, seconds, args.label) == (7, [[5, 0.25]], 3.0, "interim")
-    for name, value in trained.state_dict().items():  # the exported fp16 weights, in both copies
-        assert torch.equal(unet.state_dict()[name], value.half().float())
-        assert torch.equal(ema.state_dict()[name], value.half().float())
+    trained_params = dict(trained.named_parameters())
+    for (name, param), shadow in zip(unet.named_parameters(), ema.shadow_params):  # the exported fp16 weights,
+        expected = trained_params[name].detach().half().float()                   # in both copies
+        assert torch.equal(param.detach(), expected) and torch.equal(shadow, expected), name
 
     cfg = tmp_path / "unet" / "config.json"
     cfg.write_text(cfg.read_text().replace('"norm_num_groups": 16', '"norm_num_groups": 8'))

@@ -45,6 +45,15 @@ def make_data(chapter: Chapter) -> Path:
     return folder
 
 
+def _words(sentence: str) -> list[list]:
+    """Each word's time in its clip, as the voice stage estimates them for an engine without timings."""
+    from diffusion_journey.voices.words import estimated_bounds, word_times
+
+    words, rate = sentence.split(), 1000
+    n = int(SENTENCE_SECONDS * rate)
+    return word_times(words, estimated_bounds(words, n), n, rate)
+
+
 def _timeline(chapter: Chapter, title: str) -> tuple[dict, list[float], float]:
     """Three sentences in two cue segments; the second segment starts LATE after the first one's voice."""
     sentences = [f"Chapter {chapter.number} begins here.", f"A second sentence of chapter {chapter.number}.",
@@ -54,7 +63,7 @@ def _timeline(chapter: Chapter, title: str) -> tuple[dict, list[float], float]:
         clips, offset = [], 0.0
         for i in seg_sentences:
             clips.append({"text": sentences[i], "sentence": i, "offset": offset, "duration": SENTENCE_SECONDS,
-                          "words": []})
+                          "words": _words(sentences[i])})
             offset += SENTENCE_SECONDS + PAUSE
         segments.append({"cue": None if not starts else "more", "duration": offset, "clips": clips})
         starts.append(t)
