@@ -8,6 +8,8 @@ Q     ?=
 CH    ?=
 VOICE ?=
 VIDEO ?=
+J     ?=
+EXECUTOR ?=
 
 .PHONY: video test bench scene data voice check review course list dataset train eval setup system clean help
 
@@ -15,17 +17,18 @@ help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  (scene: make scene CH=01_possible_images Q=l|m|h)"
 
-video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt) and the course site; VOICE=piper: draft voice
-	$(CLI) video $(if $(VOICE),--voice-engine $(VOICE))
+video: setup  ## the whole narrated video -> build/video/diffusion-journey.mp4 (+ .srt, .vtt) and the course site; VOICE=piper: draft voice; J=2: tasks at once (default: all cores); EXECUTOR=ray: on Ray (RAY_ADDRESS)
+	$(CLI) video $(if $(VOICE),--voice-engine $(VOICE)) $(if $(J),-j $(J)) $(if $(EXECUTOR),--executor $(EXECUTOR))
 
 test: setup  ## lint (ruff), then the test suite (renders chapters 1-2 at low quality); FAST=1: not the slow tests
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q $(if $(FAST),-m "not slow")
 
-bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h"), denoiser evals/s, sweep engine vs naive
+bench: setup  ## render-s per video-s (480p15, 720p30; BENCH_Q="l m h"), denoiser evals/s, sweep engine vs naive, the edit loop and -j 2 / Ray vs -j 1 (after make video; CH="01 07" for fewer chapters)
 	$(PY) benchmarks/sampling_speed.py
 	$(PY) benchmarks/sweep_speed.py
 	$(PY) benchmarks/render_speed.py --qualities $(or $(BENCH_Q),l m)
+	$(PY) benchmarks/build_speed.py $(if $(CH),--chapters $(CH)) --ray --hq 01
 
 scene: setup  ## one chapter, voiced and subtitled: make scene CH=01 Q=l
 	@test -n "$(CH)" || { echo "usage: make scene CH=<chapter id or number> [Q=l|m|h]"; $(CLI) list; exit 2; }

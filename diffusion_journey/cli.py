@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -14,7 +15,9 @@ from scenes.beats import SceneDataError
 from scenes.layout import LayoutError
 
 from . import pipeline, review
+from .build_graph import build_chapters
 from .course import CourseError, build_course
+from .taskgraph import TaskFailed
 from .config import QUALITIES, ConfigError, load_config
 from .media import MediaError
 from .narration import NarrationError, parse_file
@@ -91,6 +94,12 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     _engine_arg(p)
     p.add_argument("--chapters", nargs="+", metavar="CHAPTER", help="only these chapters (default: all)")
     p.add_argument("-o", "--output", help="output file (default: journey.toml [video] output)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                   help="tasks at once: chapters' data, voices and beat renders (default: the core count, %(default)s)")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="local: a process pool on this machine; ray: a Ray cluster (RAY_ADDRESS or --ray-address, "
+                        "else a local Ray); needs pip install 'diffusion-journey[ray]'")
+    p.add_argument("--ray-address", help="the Ray cluster's head, e.g. 10.0.0.5:6379 (default: $RAY_ADDRESS)")
 
     p = _command(sub, "course", help="the course site: the video with its chapters and a transcript that seeks, "
                                      "a page per chapter with its clip and the explorers of its runs "
@@ -164,11 +173,8 @@ def run(args) -> None:
     if args.command == "video":
         started = time.perf_counter()
         chapters = select(args.chapters)
-        clips = []
-        for ch in chapters:
-            pipeline.voice_chapter(ch, pipeline.make_data(ch).facts, engine_name=args.voice_engine)
-            rendered = pipeline.render_scene(ch, args.quality, layout_check=args.layout_check)
-            clips.append((rendered, pipeline.chapter_clip(rendered, args.quality)))
+        clips = build_chapters(chapters, args.quality, max(1, args.jobs), args.executor, args.ray_address,
+                               args.voice_engine, args.layout_check)
         out = ROOT / (args.output or load_config()["video"]["output"])
         pipeline.full_video(clips, out, args.quality)
         if not args.chapters and not args.output:
@@ -201,7 +207,9 @@ def main(argv: list[str] | None = None) -> None:
         run(args)
     except (NarrationError, UnknownChapterError, MissingToolError, ConfigError, MediaError, VoiceError,
             FileNotFoundError, RuntimeError, LayoutError, SceneDataError, CourseError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        # A task of the build graph failed: its own error is the line the user needs (file:line first).
+        cause = exc.__cause__ if isinstance(exc, TaskFailed) and exc.__cause__ is not None else exc
+        print(f"error: {cause}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -8,9 +8,7 @@ Each stage skips work whose inputs have not changed: journey_base.freshness keys
 from __future__ import annotations
 
 import importlib.metadata
-import inspect
 import json
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,16 +17,18 @@ import numpy as np
 from manim import tempconfig
 from tqdm import tqdm
 
-from journey_base.chapters import Chapter, load_module, work_dir
+from journey_base.chapters import Chapter, work_dir
 from journey_base.credits import CREDITS_FILE
 from journey_base.files import atomic_write_bytes, atomic_write_json, published_together, scratch_file, shown
-from journey_base.freshness import read_record, stage_key, write_record
+from journey_base.freshness import read_record, sha, stage_key, write_record
 from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
 from scenes import end_card
 from scenes.beats import ChapterScene, spoken_form
 from scenes.contract import missing_reads, scene_waits
 
+from . import beat_render
+from .beat_render import scene_class
 from .config import QUALITIES, load_config
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, TOLERANCE_LU, ebur128, normalising_filter
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, refilter_audio, write_ffmetadata
@@ -36,6 +36,7 @@ from .narration import NarrationError, Plan, check_sentence_lengths, parse_file,
 from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
 from .voice import Audio, ClipCache, load_engine, mark_times, mix_timeline, voice_plan
+from .voices.speakable import PRONUNCIATIONS
 from .voices.words import estimated_bounds, word_times
 
 AUDIO_CACHE = BUILD / "audio" / "cache"
@@ -52,15 +53,6 @@ def make_data(chapter: Chapter, force: bool = False):
 
 
 # --- narration ----------------------------------------------------------------------------------------
-def scene_class(chapter: Chapter) -> type[ChapterScene]:
-    module = load_module(chapter.scene_file, f"scenes.ch{chapter.id}")
-    found = [obj for obj in vars(module).values()
-             if inspect.isclass(obj) and issubclass(obj, ChapterScene) and obj.__module__ == module.__name__]
-    if len(found) != 1:
-        raise RuntimeError(f"{chapter.scene_file}: expected exactly one ChapterScene subclass, found {len(found)}")
-    return found[0]
-
-
 def narration_plan(chapter: Chapter, facts: dict) -> Plan:
     """Parse and fill in the script, checking its cues against the scene's beats and its sentence lengths."""
     the_plan = plan(parse_file(chapter.narration), facts, known_cues=scene_class(chapter).cues())
@@ -116,9 +108,20 @@ def unsaid_waits(chapter: Chapter, the_plan: Plan) -> list[str]:
 
 
 def voice_chapter(chapter: Chapter, facts: dict, engine=None, engine_name: str | None = None) -> dict:
-    """Voice the chapter with ``engine``, or the one journey.toml names (``engine_name`` overrides it)."""
+    """Voice the chapter with ``engine``, or the one journey.toml names (``engine_name`` overrides it).
+    With the configured engine, a timeline voiced from the same script, voice settings and code is reused
+    without loading the voice at all."""
     config = load_config()
     the_plan = narration_plan(chapter, facts)
+    record = chapter.timeline_file.with_name("voice.json")
+    key = stage_key(code=[Path(__file__).with_name("voice.py")], voice=config["voice"], engine=engine_name,
+                    pronunciations=PRONUNCIATIONS, script=_script_of(the_plan))
+    info = read_record(record, key, outputs=[chapter.timeline_file]) if engine is None else None
+    if info and info.get("timeline") == sha(chapter.timeline_file.read_bytes()):
+        timeline = json.loads(chapter.timeline_file.read_text())
+        if all((AUDIO_CACHE / c["wav"]).exists() for s in timeline["segments"] for c in s["clips"]):
+            return timeline
+    engine_given = engine is not None
     engine = engine or load_engine(dict(config["voice"], engine=engine_name or config["voice"]["engine"]))
     cache = ClipCache(AUDIO_CACHE, engine)
     n_clips = sum(len(s.clips) for s in the_plan.segments)
@@ -126,9 +129,20 @@ def voice_chapter(chapter: Chapter, facts: dict, engine=None, engine_name: str |
         timeline = voice_plan(the_plan, cache, config["voice"]["pauses"], progress=bar)
     timeline["chapter"] = chapter.id
     atomic_write_json(chapter.timeline_file, timeline)
+    if not engine_given:
+        write_record(record, key, timeline=sha(chapter.timeline_file.read_bytes()))
+    else:
+        record.unlink(missing_ok=True)  # voiced by another engine than the configured one: not reusable as that
     print(f"[voice] {chapter.id}: {len(timeline['sentences'])} sentences, {timeline['length']:.1f}s "
           f"({engine.name})")
     return timeline
+
+
+def _script_of(the_plan: Plan) -> list:
+    """What the voice says, and where: every clip's words, line, marks and the pause after it, per cue."""
+    return [the_plan.title, the_plan.sentences,
+            [[seg.cue, [[c.text, c.sentence, c.line, list(c.marks), c.pause_after] for c in seg.clips]]
+             for seg in the_plan.segments]]
 
 
 # --- scene ------------------------------------------------------------------------------------------------
@@ -148,49 +162,80 @@ def render_key(chapter: Chapter, quality: str, layout_check: bool = True) -> str
                      quality=quality, manim=importlib.metadata.version("manim"), layout_check=layout_check)
 
 
-def _manim_settings(quality: str, output_file: str, progress: str = "display") -> dict:
-    # Our own hashes decide what to re-render, so Manim's per-animation cache (slow to hash images) is off.
-    return {"quality": QUALITIES[quality][0], "media_dir": str(BUILD / "media"), "output_file": output_file,
-            "disable_caching": True, "progress_bar": progress, "verbosity": "WARNING", "format": "mp4",
-            "write_to_movie": True, "save_last_frame": False, "preview": False}
-
-
 def render_scene(chapter: Chapter, quality: str, force: bool = False, layout_check: bool = True) -> RenderedChapter:
-    """Render the chapter in step with its voice. The layout check runs throughout (off for drafts); what it
-    found, and any long still holds, are written beside the render for ``make review``."""
-    out_dir = chapter.work_dir(quality)
-    silent = out_dir / f"{chapter.id}.silent.mp4"
-    record = out_dir / f"{chapter.id}.render.json"
-    key = render_key(chapter, quality, layout_check)
-    timeline = json.loads(chapter.timeline_file.read_text())
-    info = None if force else read_record(record, key, outputs=[silent])
-    if info:
-        print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
-        return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
+    """Render the chapter in step with its voice, beat by beat (diffusion_journey.beat_render): only the
+    beats whose key changed are drawn. The layout check runs throughout (off for drafts); what it found,
+    and any long still holds, are written beside the render for ``make review``. Here, in this process;
+    ``make video`` runs the same two steps as tasks (render_part on workers, finish_render)."""
+    beat_render.write_produced(render_part(chapter.id, quality, 0, 1, layout_check, force))
+    return finish_render(chapter, quality, layout_check)
 
+
+def render_part(chapter_id: str, quality: str, part: int, parts: int, layout_check: bool = True,
+                force: bool = False) -> dict[str, bytes]:
+    """Part ``part`` of ``parts`` of a chapter's render: the dry run on the voiced timeline (which raises
+    LayoutError before a frame is drawn), then this part's share of the beats whose clips are missing.
+    Returns the files made, relative to build/: the beats' clips, and from part 0 the plan and the layout
+    findings (each part makes the same plan: it is deterministic and takes seconds)."""
+    chapter = Chapter(chapter_id)
+    key = render_key(chapter, quality, layout_check)
+    work = chapter.work_dir(quality)
+    if not force and read_record(work / f"{chapter.id}.render.json", key, outputs=[work / f"{chapter.id}.silent.mp4"]):
+        return {}
     # Manim shells out to these; say which package is missing before it fails deep inside a render.
     for tool, package in (("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("ffmpeg", "ffmpeg")):
         require_tool(tool, package=package)
-    cls = scene_class(chapter)
-    settings = _manim_settings(quality, chapter.id)
-    started = time.perf_counter()
-    print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: rendering {cls.__name__} ...")
-    with tempconfig(settings):
-        scene = cls(layout_check=layout_check)
-        scene.render()
-        produced = Path(scene.renderer.file_writer.movie_file_path)
-        starts, total = list(scene.segment_starts), float(scene.renderer.time)
-    atomic_write_json(out_dir / f"{chapter.id}.layout.json", {
-        "chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
-        "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds],
-        "late_words": [{"beat": b, "words": w, "seconds": s} for b, w, s in scene.late_words],
-        "texts": list(scene.first_shown.values()), "segment_starts": starts})
-    out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.move(produced, silent)
-    seconds = time.perf_counter() - started
-    print(f"[scene] {chapter.id}: {total:.1f}s of video in {seconds:.1f}s "
-          f"({seconds / max(total, 1e-6):.2f} render-s per video-s)")
-    write_record(record, key, segment_starts=starts, duration=total, render_seconds=round(seconds, 2))
+    scene = beat_render.dry_run(chapter, quality, layout_check=layout_check)
+    plans = beat_render.plan_beats(chapter, quality, scene)
+    jobs = beat_render.split_jobs(beat_render.stale(plans, force), parts)
+    produced = {}
+    if part == 0:
+        starts = list(scene.segment_starts)
+        layout = {"chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
+                  "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds],
+                  "late_words": [{"beat": b, "words": w, "seconds": s} for b, w, s in scene.late_words],
+                  "texts": list(scene.first_shown.values()), "segment_starts": starts}
+        the_plan = {"key": key, "segment_starts": starts, "duration": float(scene.renderer.time),
+                    "beats": [{"index": p.index, "cue": p.cue, "seconds": p.seconds, "key": p.key,
+                               "clip": str(p.clip.relative_to(BUILD)), "drawn": p.drawn} for p in plans],
+                    "rendered": sum(len(j) for j in jobs)}
+        produced[str((work / f"{chapter.id}.layout.json").relative_to(BUILD))] = _json_bytes(layout)
+        produced[str((work / f"{chapter.id}.plan.json").relative_to(BUILD))] = _json_bytes(the_plan)
+    if part < len(jobs):
+        produced.update(beat_render.render_beat_clips(chapter.id, quality, jobs[part],
+                                                      beat_render.clip_paths(plans, jobs[part])))
+    return produced
+
+
+def _json_bytes(obj) -> bytes:
+    return (json.dumps(obj, indent=1) + "\n").encode()
+
+
+def finish_render(chapter: Chapter, quality: str, layout_check: bool = True) -> RenderedChapter:
+    """The beats' clips joined (streams copied) into the silent chapter, and its record; or the record, if
+    the render was fresh."""
+    work = chapter.work_dir(quality)
+    silent, record = work / f"{chapter.id}.silent.mp4", work / f"{chapter.id}.render.json"
+    key = render_key(chapter, quality, layout_check)
+    timeline = json.loads(chapter.timeline_file.read_text())
+    info = read_record(record, key, outputs=[silent])
+    if info:
+        print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
+        return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
+    the_plan = json.loads((work / f"{chapter.id}.plan.json").read_text())
+    if the_plan["key"] != key:
+        raise RuntimeError(f"{chapter.id}: its render plan is of other inputs (rendered while they changed?); "
+                           f"run again")
+    clips = [BUILD / b["clip"] for b in the_plan["beats"] if b["drawn"]]
+    absent = [shown(c) for c in clips if not c.exists()]
+    if absent:
+        raise RuntimeError(f"{chapter.id}: beat clips missing after rendering: {', '.join(absent)}")
+    concat(clips, silent)
+    beat_render.remove_stale_clips(chapter, quality, {Path(b["clip"]).name for b in the_plan["beats"]})
+    starts, total = the_plan["segment_starts"], the_plan["duration"]
+    print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: {the_plan['rendered']} of {len(the_plan['beats'])} "
+          f"beats drawn, {total:.1f}s of video")
+    write_record(record, key, segment_starts=starts, duration=total, beats=[b["key"] for b in the_plan["beats"]])
     return RenderedChapter(chapter, silent, starts, total, timeline)
 
 
@@ -200,11 +245,7 @@ def layout_check(chapter: Chapter) -> ChapterScene:
     (its ``still_holds``, ``segment_starts``, ``timeline``)."""
     data = make_data(chapter)
     timeline = estimated_timeline(narration_plan(chapter, data.facts), load_config()["voice"]["pauses"])
-    with tempconfig({"dry_run": True, "quality": QUALITIES["l"][0], "media_dir": str(BUILD / "media"),
-                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):
-        scene = scene_class(chapter)(timeline=timeline, skip_animations=True)
-        scene.render()
-    return scene
+    return beat_render.dry_run(chapter, "l", timeline=timeline)
 
 
 def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:
@@ -235,7 +276,7 @@ def render_end_card(quality: str) -> Path:
                     manim=importlib.metadata.version("manim"))
     if read_record(record, key, outputs=[clip]):
         return clip
-    with tempconfig(_manim_settings(quality, "end_card", progress="none")):
+    with tempconfig(beat_render.manim_settings(quality, "end_card", progress="none")):
         scene = end_card.EndCard()
         scene.render()
         silent, total = Path(scene.renderer.file_writer.movie_file_path), float(scene.renderer.time)
@@ -248,19 +289,26 @@ def render_end_card(quality: str) -> Path:
 
 # --- assembly -----------------------------------------------------------------------------------------------
 def chapter_clip(rendered: RenderedChapter, quality: str) -> Path:
-    """The course clip: narrated chapter with its own subtitles (.srt/.vtt beside it) and a chapter marker."""
+    """The course clip: narrated chapter with its own subtitles (.srt/.vtt beside it) and a chapter marker.
+    Mixed, normalised and published only when the silent render, the timeline or this code changed."""
     ch, out_dir, work = rendered.chapter, rendered.chapter.video_dir(quality), rendered.chapter.work_dir(quality)
+    clip, av, record = out_dir / f"{ch.id}.mp4", work / f"{ch.id}.av.mp4", work / f"{ch.id}.clip.json"
+    # The silent render by its record (its key and its beats' keys): hashing the video itself would be slower.
+    key = stage_key(code=[Path(__file__)], render=work / f"{ch.id}.render.json", timeline=ch.timeline_file,
+                    quality=quality)
+    sidecars = [clip.with_suffix(".srt"), clip.with_suffix(".vtt")]
+    if read_record(record, key, outputs=[clip, av, *sidecars]):
+        return clip
     wav = work / f"{ch.id}.narration.wav"
     total = duration(rendered.silent)
     audio = mix_timeline(rendered.timeline, rendered.segment_starts, total, AUDIO_CACHE)
     atomic_write_bytes(wav, audio.to_wav_bytes())
-    av = work / f"{ch.id}.av.mp4"
     mux_audio(rendered.silent, wav, av, audio_filter=normalising_filter(wav))
     length = duration(av)
     cues = subtitle_cues(rendered.timeline, rendered.segment_starts, until=length)
     title = f"{ch.number:02d} {rendered.timeline['title']}"
-    clip = out_dir / f"{ch.id}.mp4"
     publish(av, clip, title, cues, [(0.0, length, title)], work / f"{ch.id}.ffmetadata")
+    write_record(record, key)
     print(f"[clip]  {shown(clip)} ({duration(clip):.1f}s)")
     return clip
 
@@ -270,6 +318,15 @@ def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: st
     and chapter markers."""
     avs = [r.chapter.work_dir(quality) / f"{r.chapter.id}.av.mp4" for r, _ in clips]
     end_card = render_end_card(quality)
+    record = work_dir(quality) / f"{out.stem}.video.json"
+    # The parts by their own records' keys (each covers its inputs), rather than hashing every video.
+    parts = [r.chapter.work_dir(quality) / f"{r.chapter.id}.clip.json" for r, _ in clips]
+    parts.append(work_dir(quality) / "end_card.render.json")
+    key = stage_key(code=[Path(__file__)], parts=[p.read_text() if p.exists() else "" for p in parts],
+                    out=str(out), quality=quality)
+    if read_record(record, key, outputs=[out, out.with_suffix(".srt"), out.with_suffix(".vtt")]):
+        print(f"[video] {shown(out)}: up to date")
+        return out
     cues, chapters, t = [], [], 0.0
     for (rendered, _), av in zip(clips, avs):
         length = duration(av)
@@ -287,6 +344,7 @@ def full_video(clips: list[tuple[RenderedChapter, Path]], out: Path, quality: st
         print(f"[audio] {whole.integrated:.1f} LUFS integrated, true peak {whole.true_peak:.1f} dBTP")
         publish(joined, out, "From noise to image: a diffusion journey", cues, chapters,
                 work_dir(quality) / f"{out.stem}.ffmetadata")
+    write_record(record, key)
     return out
 
 

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from pathlib import Path
 
 from manim import Scene
@@ -46,8 +47,12 @@ from journey_base.files import shown
 from render_data.artifacts import ChapterData
 
 from . import layout
+from .beat_state import state_digest
 from .pieces import TitleCard
 from .style import BACKGROUND, Pace, use_house_tex
+
+# Attributes Manim's Scene sets while it plays (animations, time progression, ...): not the chapter's state.
+_SCENE_INTERNALS = frozenset(re.findall(r"self\.(\w+)\s*[:=]", inspect.getsource(Scene)))
 
 MIN_RUN = 0.25  # an animation squeezed by an overrunning beat still shows as motion, not a jump
 
@@ -152,10 +157,14 @@ class ChapterScene(Scene):
     #: Silence kept after the last beat (the voice stage already adds the chapter-end pause).
     tail: float = 0.0
 
-    def __init__(self, *args, timeline: dict | None = None, layout_check: bool = True, **kw):
+    def __init__(self, *args, timeline: dict | None = None, layout_check: bool = True,
+                 render_beats: set[int] | None = None, **kw):
         super().__init__(*args, **kw)
         self._given_timeline = timeline
         self.layout_check = layout_check
+        # Beat i (0: the opening) is Manim section i; the others' animations are skipped (each jumps to its end).
+        self.render_beats = render_beats
+        self.beat_starts: list[dict] = []  # per beat: the state it starts from and the data it reads
         self.layout_problems: list[str] = []
         self.still_holds: list[tuple[str, float]] = []
         self.late_words: list[tuple[str | None, str, float]] = []  # (beat, words, seconds the picture was late)
@@ -189,6 +198,7 @@ class ChapterScene(Scene):
                            f"has beats {list(self.cues())}; re-voice the narration ('make data')")
         self.segment_starts: list[float] = []
         self.current: Beat | None = None
+        self._own_attributes_from = set(vars(self))  # what the chapter adds after this is its kept state
 
     def _read_timeline(self) -> dict:
         path = self.chapter.timeline_file
@@ -204,13 +214,20 @@ class ChapterScene(Scene):
                 raise SceneDataError(f"{self.chapter.scene_file.name} reads fact '{name}', which "
                                      f"build/data/{self.chapter.id}/facts.json lacks (run 'make check')")
             node = node[part]
+        self._read("fact", name)
         return node
 
     def array(self, name: str):
         if f"{name}.npy" not in self.data.manifest.get("files", {}):
             raise SceneDataError(f"{self.chapter.scene_file.name} reads array '{name}', which "
                                  f"build/data/{self.chapter.id} lacks (run 'make check')")
+        self._read("array", name)
         return self.data.array(name)
+
+    def _read(self, kind: str, name: str) -> None:
+        """Note which data the current beat reads (its render key covers exactly that data)."""
+        if self.beat_starts:
+            self.beat_starts[-1]["reads"].add((kind, name))
 
     @property
     def now(self) -> float:
@@ -250,6 +267,12 @@ class ChapterScene(Scene):
         k = len(self.segment_starts)
         on_time = sum(self._durations[:k])
         late = self.now - on_time > self.frame_time  # frame rounding is not lateness: it must not add up
+        self.next_section(f"{k:02d}_{cue or 'opening'}",
+                          skip_animations=self.render_beats is not None and k not in self.render_beats)
+        kept = {n: v for n, v in vars(self).items()
+                if n not in self._own_attributes_from and n not in _SCENE_INTERNALS and not n.startswith("_")}
+        self.beat_starts.append({"cue": cue or "opening", "state": state_digest(self.mobjects, kept),
+                                 "late": round(self.now - on_time, 3) if late else 0.0, "reads": set()})
         self.segment_starts.append(self.now)
         self.current = Beat(self, cue, end=(self.now if late else on_time) + self._durations[k],
                             speech=self.timeline["segments"][k])

@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import time
 from pathlib import Path
 
@@ -195,11 +196,12 @@ def main(argv=None):
     print(f"training {n_params / 1e6:.1f}M-parameter UNet on {device} ({torch.get_num_threads()} threads) "
           f"from step {step}, batch {args.batch}")
 
+    stop = _StopOnSignal()  # SIGTERM/SIGINT end the run at the next step boundary, checkpoint and export kept
     started = time.perf_counter()
     bar = tqdm(total=args.steps, initial=step, desc="train", unit="step")
     rng = np.random.default_rng(args.seed * 7919 + step)
     running = []
-    while step < args.steps and (time.perf_counter() - started) < args.minutes * 60:
+    while step < args.steps and (time.perf_counter() - started) < args.minutes * 60 and not stop.requested:
         specs = sample_specs(args.batch, seed=args.seed * 1_000_003 + step)
         images, _, _ = make_batch(sprites, specs)
         captions = ["" if rng.random() < CAPTION_DROPOUT else training_caption(spec, rng) for spec in specs]
@@ -230,6 +232,9 @@ def main(argv=None):
             save_checkpoint(args.checkpoint, unet, ema, opt, lr_sched, start, step, log,
                             seconds_before + time.perf_counter() - started, args)
     bar.close()
+    stop.restore()
+    if stop.requested:
+        print(f"stopped by signal at step {step}; saving the checkpoint and the EMA weights")
     seconds = seconds_before + time.perf_counter() - started
     save_checkpoint(args.checkpoint, unet, ema, opt, lr_sched, start, step, log, seconds, args)
     export(unet, ema, args.export, _training_info(args, step, log, seconds, device, unet))
@@ -241,6 +246,22 @@ def main(argv=None):
         figures = mini_eval(args.export)
         print("mini-eval (top-1, chance in brackets): " + ", ".join(
             f"{k} {v:.0%} ({figures['chance'][k]:.0%})" for k, v in figures["top1"].items()))
+
+
+class _StopOnSignal:
+    """Turn SIGTERM/SIGINT into a request the training loop reads between steps, so a stopped run still
+    saves its checkpoint (resumable) and exports its weights."""
+
+    def __init__(self):
+        self.requested = False
+        self._before = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def _request(self, signum, frame):
+        self.requested = True
+
+    def restore(self):
+        for sig, handler in self._before.items():
+            signal.signal(sig, handler)
 
 
 def _training_info(args, step, log, seconds, device, unet) -> dict:

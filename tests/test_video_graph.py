@@ -1,0 +1,110 @@
+"""The video build as a task graph: serial, two jobs and a local Ray cluster make the same video; a rerun with
+nothing changed re-renders and re-assembles nothing; a kill -9 mid-build leaves the previous video whole and
+the next run finishes the work. Chapter 01 at -ql, with its real voice."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diffusion_journey.cli import main
+from diffusion_journey.media import probe
+from journey_base.chapters import get_chapter
+from journey_base.paths import ROOT
+
+pytestmark = [pytest.mark.render, pytest.mark.timeout(1800)]
+CH = get_chapter("01")
+# Beats drawn in other runs (a different split across jobs) differ only by float rounding (test_beat_render).
+MAX_LEVELS, MAX_PIXEL_SHARE = 16, 1e-3
+
+
+def _forget_render():
+    """Drop chapter 01's beat clips and records, so that the next build draws every beat again."""
+    work = CH.work_dir("l")
+    for name in (f"{CH.id}.render.json", f"{CH.id}.clip.json", f"{CH.id}.plan.json"):
+        (work / name).unlink(missing_ok=True)
+    for clip in (work / "beats" / CH.id).glob("*.mp4"):
+        clip.unlink()
+
+
+def _frames(path: Path) -> np.ndarray:
+    video = next(s for s in probe(path)["streams"] if s["codec_type"] == "video")
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt",
+                          "gray", "-"], capture_output=True, check=True).stdout
+    return np.frombuffer(raw, np.uint8).reshape(-1, int(video["height"]), int(video["width"])).astype(np.int16)
+
+
+def _same_video(a: Path, b: Path) -> None:
+    fa, fb = _frames(a), _frames(b)
+    assert fa.shape == fb.shape
+    diff = np.abs(fa - fb)
+    assert diff.max() <= MAX_LEVELS and (diff > 0).mean(axis=(1, 2)).max() <= MAX_PIXEL_SHARE
+    assert a.with_suffix(".srt").read_text() == b.with_suffix(".srt").read_text()
+    assert [(c["start_time"], c["end_time"], c["tags"]["title"]) for c in probe(a)["chapters"]] == \
+        [(c["start_time"], c["end_time"], c["tags"]["title"]) for c in probe(b)["chapters"]]
+
+
+@pytest.fixture(scope="module")
+def serial(build_dir):
+    out = build_dir / "graph-serial.mp4"
+    _forget_render()
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(out), "-j", "1"])
+    return out
+
+
+def test_two_jobs_make_the_video_one_job_makes(serial, build_dir):
+    out = build_dir / "graph-two.mp4"
+    _forget_render()
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(out), "-j", "2"])
+    plan = json.loads((CH.work_dir("l") / f"{CH.id}.plan.json").read_text())
+    assert plan["rendered"] == sum(b["drawn"] for b in plan["beats"])  # every beat was drawn again
+    _same_video(serial, out)
+
+
+def test_a_local_ray_cluster_makes_the_same_video(serial, build_dir):
+    pytest.importorskip("ray")
+    out = build_dir / "graph-ray.mp4"
+    _forget_render()
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(out), "-j", "2", "--executor", "ray"])
+    _same_video(serial, out)
+
+
+def test_nothing_changed_renders_and_assembles_nothing(serial, capsys):
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(serial), "-j", "2"])  # up to date with the last test's
+    before = serial.stat().st_mtime_ns
+    capsys.readouterr()
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(serial), "-j", "2"])
+    said = capsys.readouterr().out
+    assert "[scene] 01_possible_images @480p15: up to date" in said and "up to date" in said.split("[video]")[-1]
+    assert "[clip]" not in said and serial.stat().st_mtime_ns == before
+
+
+def test_kill_9_mid_build_keeps_the_old_video_and_the_next_run_finishes(serial, build_dir):
+    out = build_dir / "graph-serial.mp4"
+    whole = out.read_bytes()
+    _forget_render()
+    beats = CH.work_dir("l") / "beats" / CH.id
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "diffusion_journey", "video", "-q", "l", "--chapters", "01", "-o", str(out), "-j", "2"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not list(beats.glob("*.mp4")) and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert proc.poll() is None, "the build ended before its first beat clip: nothing was interrupted"
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the driver and its workers, as a power cut would
+        proc.wait()
+    assert out.read_bytes() == whole  # the previous video is untouched
+    for clip in beats.glob("*.mp4"):  # a clip under its final name is whole
+        assert float(probe(clip)["format"]["duration"]) > 0
+    main(["video", "-q", "l", "--chapters", "01", "-o", str(out), "-j", "2"])
+    _same_video(serial, out)
+    assert not [p for p in beats.parent.rglob(".dj-tmp-*")]
