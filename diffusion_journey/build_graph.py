@@ -68,7 +68,7 @@ def build_chapters(chapters: list[Chapter], quality: str, jobs: int, executor: s
     done: dict[str, tuple[pipeline.RenderedChapter, Path]] = {}
     tasks = video_graph(chapters, quality, jobs, engine_name, layout_check,
                         finish=_Finisher(quality, layout_check, done))
-    run_graph(tasks, jobs=jobs, executor=executor, ray_address=ray_address, root=BUILD)
+    run_graph(tasks, jobs=jobs, executor=executor, ray_address=ray_address, outputs=BUILD)
     return [done[ch.id] for ch in chapters]
 
 

@@ -22,7 +22,7 @@ from typing import Any, Callable
 from tqdm import tqdm
 
 from journey_base.files import atomic_write_bytes
-from journey_base.paths import ROOT
+from journey_base.paths import BUILD, ROOT
 
 # What never travels to Ray workers: environments, generated output, caches. models/ does (~33 MB of weights
 # the workers need). Ray also skips what .gitignore lists; these are the names a fresh clone may not ignore.
@@ -39,7 +39,7 @@ class Task:
     args: tuple = ()  # picklable arguments
     deps: tuple[str, ...] = ()  # names of tasks that must finish first
     cost: float = 1.0  # rough seconds; among ready tasks the costliest starts first
-    inputs: tuple[Path, ...] = ()  # files under the project root the task reads that a remote worker may lack
+    inputs: tuple[Path, ...] = ()  # files or folders under the root or build/ that a remote worker may lack
     in_driver: bool = False  # run in the calling process (cheap tasks, or ones needing the driver's files)
 
 
@@ -57,19 +57,23 @@ class TaskFailed(RuntimeError):
 
 
 def run_graph(tasks: list[Task], jobs: int | None = None, executor: str = "local",
-              ray_address: str | None = None, progress: bool = True, root: Path = ROOT) -> dict[str, Any]:
-    """Run every task once its deps are done; returns {task name: fn's return value}."""
+              ray_address: str | None = None, progress: bool = True, root: Path = ROOT,
+              outputs: Path | None = None) -> dict[str, Any]:
+    """Run every task once its deps are done; returns {task name: fn's return value}. ``root`` is the
+    project (what travels to Ray workers); Produced files are relative to ``outputs`` (default: root),
+    e.g. the build folder, which may lie outside the project."""
     root = Path(root).resolve()
+    out = Path(outputs).resolve() if outputs is not None else root
     _validate(tasks, root, inputs_travel=executor == "ray")
     jobs = jobs or os.cpu_count() or 1
     bar = tqdm(total=len(tasks), desc="tasks", file=sys.stderr, leave=True, disable=not progress)
     try:
         if executor == "local" and jobs == 1:
-            return _run_serial(tasks, root, bar)
+            return _run_serial(tasks, out, bar)
         if executor == "local":
-            return _run_pooled(tasks, root, bar, _LocalPool(jobs))
+            return _run_pooled(tasks, out, bar, _LocalPool(jobs))
         if executor == "ray":
-            return _run_pooled(tasks, root, bar, _RayPool(jobs, ray_address, root))
+            return _run_pooled(tasks, out, bar, _RayPool(jobs, ray_address, root))
         raise ValueError(f"unknown executor {executor!r} (use 'local' or 'ray')")
     finally:
         bar.close()
@@ -84,11 +88,21 @@ def _validate(tasks: list[Task], root: Path, inputs_travel: bool) -> None:
         if unknown := [d for d in t.deps if d not in known]:
             raise ValueError(f"task '{t.name}' depends on unknown task(s): {', '.join(unknown)}")
         for p in t.inputs if inputs_travel else ():  # local workers share this machine's files
-            if not (root / p).resolve().is_relative_to(root):
-                raise ValueError(f"task '{t.name}': input {p} is not under the project root {root}, so it "
-                                 "cannot travel to a Ray worker")
+            if _travelling_name(root, p) is None:
+                raise ValueError(f"task '{t.name}': input {p} is not under the project root {root} or the build "
+                                 f"folder {BUILD}, so it cannot travel to a Ray worker")
     if cycle := _find_cycle(tasks):
         raise ValueError(f"dependency cycle: {' -> '.join(cycle)}")
+
+
+def _travelling_name(root: Path, p: Path) -> tuple[str, str] | None:
+    """("root" | "build", path relative to it): how an input is named on a worker, whose project copy and
+    build folder are its own; None when it is under neither."""
+    path = (root / p).resolve()
+    for base, folder in (("build", BUILD), ("root", root)):  # build/ first: it may lie inside the project
+        if path.is_relative_to(folder):
+            return base, path.relative_to(folder).as_posix()
+    return None
 
 
 def _find_cycle(tasks: list[Task]) -> list[str] | None:
@@ -245,13 +259,13 @@ class _LocalPool:
         self.executor.shutdown(wait=not interrupted, cancel_futures=True)
 
 
-def _in_ray_worker(fn: Callable[..., Any], args: tuple, inputs: dict[str, tuple[str, Any]]) -> Any:
+def _in_ray_worker(fn: Callable[..., Any], args: tuple, inputs: dict[tuple[str, str], tuple[str, Any]]) -> Any:
     """Runs on a Ray worker, in its copy of the project (the working_dir): first bring the task's input files
     (generated on the driver, so not in that copy) up to date, fetching only those missing or different."""
     import ray
 
-    for rel, (digest, ref) in inputs.items():
-        path = Path.cwd() / rel
+    for (base, rel), (digest, ref) in inputs.items():
+        path = (BUILD if base == "build" else Path.cwd()) / rel
         if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
             atomic_write_bytes(path, ray.get(ref))  # atomic: other workers on this node may be reading it
     return fn(*args)
@@ -292,13 +306,15 @@ class _RayPool:
 
     def submit(self, task: Task):
         inputs = {}
-        for p in task.inputs:
-            rel = (self.root / p).resolve().relative_to(self.root).as_posix()
-            data = (self.root / rel).read_bytes()
-            digest = hashlib.sha256(data).hexdigest()
-            if (rel, digest) not in self.shipped:
-                self.shipped[rel, digest] = self.ray.put(data)
-            inputs[rel] = (digest, self.shipped[rel, digest])
+        for given in task.inputs:
+            given = self.root / given
+            for f in sorted(q for q in given.rglob("*") if q.is_file()) if given.is_dir() else [given]:
+                name = _travelling_name(self.root, f)
+                data = f.read_bytes()
+                digest = hashlib.sha256(data).hexdigest()
+                if (name, digest) not in self.shipped:
+                    self.shipped[name, digest] = self.ray.put(data)
+                inputs[name] = (digest, self.shipped[name, digest])
         return self.remote.remote(task.fn, task.args, inputs)
 
     def wait(self, handles: list) -> list:

@@ -19,6 +19,17 @@ from manim import Mobject
 _DRAWN_ARRAYS = ("points", "fill_rgbas", "stroke_rgbas", "background_stroke_rgbas", "pixel_array", "rgbas")
 
 
+def _plain(v: object) -> object:
+    """A closure cell's value if it is plain data (numbers, text, containers of them), else its type's name."""
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    if isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float, str)) for x in v):
+        return list(v)
+    if isinstance(v, dict) and all(isinstance(x, (bool, int, float, str)) for x in v.values()):
+        return sorted((str(k), x) for k, x in v.items())
+    return type(v).__name__
+
+
 def state_digest(on_screen: Iterable[Mobject], kept: Mapping[str, object]) -> str:
     h = hashlib.blake2b(digest_size=16)
     seen: set[int] = set()
@@ -36,6 +47,8 @@ def state_digest(on_screen: Iterable[Mobject], kept: Mapping[str, object]) -> st
                     h.update(attr.encode() + np.ascontiguousarray(a).tobytes())
             h.update(repr((sub.z_index, getattr(sub, "stroke_width", None),
                            [getattr(u, "__qualname__", type(u).__name__) for u in sub.updaters])).encode())
+            for u in sub.updaters:  # plain values an updater keeps between calls (a counter in a closure)
+                h.update(repr([_plain(c.cell_contents) for c in (getattr(u, "__closure__", None) or ())]).encode())
 
     def value(v: object) -> None:
         if isinstance(v, Mobject):

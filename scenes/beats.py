@@ -40,6 +40,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 from manim import Scene
 
 from journey_base.chapters import Chapter
@@ -304,9 +305,26 @@ class ChapterScene(Scene):
     def play(self, *args, **kwargs):
         began = self.now
         super().play(*args, **kwargs)
+        if self.renderer.skip_animations:
+            self._advance_as_drawn(began)
         beat_name = (self.current.cue or "opening") if self.current else "setup"
         self._note_texts(began, beat_name)
         self._check_layout(f"beat '{beat_name}' at {self.now:.1f}s")
+
+    def _advance_as_drawn(self, began: float) -> None:
+        """Manim moves a skipped animation's clock by its exact length but a drawn one's by whole frames
+        (frame by frame; a still wait at once, rounded down), and then updates the mobjects once more.
+        Skipped plays are made to do the same, so that a beat reached by skipping (a dry run, a render of later beats) starts at the very
+        time, and draws the very frames, it does when everything before it is drawn."""
+        dt = 1.0 / self.camera.frame_rate
+        if self.is_current_animation_frozen_frame():
+            self.renderer.time = began + int(self.duration / dt) * dt
+            return
+        t = began
+        for _ in range(len(np.arange(0, self.duration, dt))):
+            t += dt
+        self.renderer.time = t
+        self.update_mobjects(0)  # as a drawn play ends: updaters that read the clock see the drawn time
 
     def _note_texts(self, began: float, beat_name: str) -> None:
         """When each text (as read) first showed, for the sync audit: a text that arrived with the animation
