@@ -36,7 +36,7 @@ from ..capture import PRECISIONS
 from ..judge import LABELS, load_judge
 from ..knob_measures import half_images
 from ..loading import bf16_is_fast
-from ..models import EMBEDDED_DIR
+from ..models import EMBEDDED_DIR, model_folder
 from .contact_sheet import contact_sheet, save_png
 from .model_card import write_model_card
 from .recipe import DEFAULT_SAMPLING
@@ -257,9 +257,11 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=20, help="sampling steps (default %(default)s)")
     p.add_argument("--precision", choices=PRECISIONS, default="bf16" if bf16_is_fast() else "fp32",
                    help="UNet precision while sampling (default: bf16 where this CPU runs it fast, else fp32)")
-    p.add_argument("--out", type=Path, default=EMBEDDED_DIR, help="where eval.json and samples.png go")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where eval.json and samples.png go (default: the evaluated model's own folder)")
     p.add_argument("--mini", action="store_true", help="only the quick check the trainer runs (printed, not saved)")
     args = p.parse_args(argv)
+    args.out = args.out or model_folder(args.model)  # a model's figures go beside its own weights
     if args.mini:
         print(json.dumps(mini_eval(args.model if args.model != "embedded" else EMBEDDED_DIR,
                                    precision=args.precision), indent=2))
