@@ -5,7 +5,8 @@ only the beats it changed, and a chapter's beats can be split across processes (
        voiced timeline. That gives each beat's start, length, the state it starts from (scenes.beat_state)
        and the data it reads; the layout check and the sync audit run in the same pass.
     2. keys: a beat's key is the scene's code (and every project module it imports), the quality, Manim's
-       version, the beat's own speech timing (and how late it starts), its starting state and its data.
+       version, the beat's own speech timing, where in a frame (or how late) it starts, its starting state
+       and its data. A beat after an edited one keeps its clip when the edit moved it by whole frames.
     3. render: beats whose keyed clip is missing are rendered as Manim sections of a run in which every other
        beat is skipped (reached without drawing); contiguous runs of them make one render job.
     4. join: the beats' clips are joined by ffmpeg's concat demuxer (streams copied) into the silent chapter.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from journey_base.paths import BUILD
 from scenes.beats import ChapterScene
 
 from .config import QUALITIES
+from .taskgraph import WORKER_ENV
 
 BEATS_DIR = "beats"  # work folder/beats/<chapter>/: one clip per beat, named by its key
 
@@ -62,7 +65,25 @@ def manim_settings(quality: str, output_file: str, progress: str = "display") ->
     # Our own keys decide what to re-render, so Manim's per-animation cache (slow to hash images) is off.
     return {"quality": QUALITIES[quality][0], "media_dir": str(BUILD / "media"), "output_file": output_file,
             "disable_caching": True, "progress_bar": progress, "verbosity": "WARNING", "format": "mp4",
-            "write_to_movie": True, "save_last_frame": False, "preview": False}
+            "write_to_movie": True, "save_last_frame": False, "preview": False, **text_caches()}
+
+
+def text_caches() -> dict:
+    """Where Manim keeps the SVGs of typeset text and TeX. Shared by the runs of one process; a worker of
+    the task graph has its own (several processes writing one cache race: a file read while another
+    process replaces it), removed by ``remove_worker_caches`` when the build ends."""
+    if not os.environ.get(WORKER_ENV):
+        return {"text_dir": str(BUILD / "media" / "texts"), "tex_dir": str(BUILD / "media" / "Tex")}
+    own = BUILD / "media" / f"{WORKER_CACHE_PREFIX}{os.getpid()}"
+    return {"text_dir": str(own / "texts"), "tex_dir": str(own / "Tex")}
+
+
+WORKER_CACHE_PREFIX = "worker-"
+
+
+def remove_worker_caches() -> None:
+    for folder in (BUILD / "media").glob(f"{WORKER_CACHE_PREFIX}*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- 1. plan ------------------------------------------------------------------------------------------
@@ -70,7 +91,7 @@ def dry_run(chapter: Chapter, quality: str, timeline: dict | None = None, layout
     """The scene on its voiced timeline (or ``timeline``) with every animation jumping to its end. At the
     render's own frame rate, since waits shorter than a frame are skipped."""
     with tempconfig({"dry_run": True, "quality": QUALITIES[quality][0], "media_dir": str(BUILD / "media"),
-                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING"}):
+                     "disable_caching": True, "progress_bar": "none", "verbosity": "WARNING", **text_caches()}):
         scene = scene_class(chapter)(timeline=timeline, skip_animations=True, layout_check=layout_check)
         scene.render()
     return scene
@@ -90,7 +111,7 @@ def plan_beats(chapter: Chapter, quality: str, scene: ChapterScene) -> list[Beat
     for i, start in enumerate(scene.beat_starts):
         reads = sorted([kind, name, files.get(f"{name}.npy") if kind == "array" else _fact(scene, name)]
                        for kind, name in start["reads"])
-        key = stage_key(**common, beat=[i, start["cue"]], state=start["state"], late=start["late"],
+        key = stage_key(**common, beat=[i, start["cue"]], state=start["state"], phase=start["phase"],
                         speech=segments[i], reads=reads, tail=scene.tail if i == last else 0.0)
         seconds = round(starts[i + 1] - starts[i], 6)
         clip = beats_folder(chapter, quality) / f"{i:02d}_{start['cue']}.{key}.mp4"

@@ -1,6 +1,6 @@
 """``make video`` as a graph of tasks, run on all cores (diffusion_journey.taskgraph) or on a Ray cluster.
 
-    data NN -> voice NN -> render NN k/P (P parts, one per job) -> join NN -> video
+    data NN -> voice NN -> plan NN -> render NN (its stale beats) -> join NN -> video
 
 Each task skips what is fresh (the same keys as a serial build), so a rerun with nothing changed starts no
 render at all. Workers return the files they make (relative to build/) and the driver writes them, so the
@@ -15,6 +15,7 @@ from journey_base.chapters import Chapter
 from journey_base.paths import BUILD
 
 from . import pipeline
+from .beat_render import remove_worker_caches
 from .taskgraph import Produced, Task, run_graph
 
 
@@ -36,8 +37,12 @@ def voice_task(chapter_id: str, engine_name: str | None) -> Produced:
     return Produced(files={str(p.relative_to(BUILD)): p.read_bytes() for p in made if p.exists()})
 
 
-def render_task(chapter_id: str, quality: str, part: int, parts: int, layout_check: bool) -> Produced:
-    return Produced(files=pipeline.render_part(chapter_id, quality, part, parts, layout_check))
+def plan_task(chapter_id: str, quality: str, parts: int, layout_check: bool) -> Produced:
+    return Produced(files=pipeline.plan_render(chapter_id, quality, parts, layout_check))
+
+
+def render_task(chapter_id: str, quality: str, job: int, layout_check: bool) -> Produced:
+    return Produced(files=pipeline.render_job(chapter_id, quality, job, layout_check))
 
 
 def video_graph(chapters: list[Chapter], quality: str, jobs: int, engine_name: str | None = None,
@@ -51,8 +56,13 @@ def video_graph(chapters: list[Chapter], quality: str, jobs: int, engine_name: s
         tasks.append(Task(f"data {n}", data_task, (ch.id,), cost=60.0))
         tasks.append(Task(f"voice {n}", voice_task, (ch.id, engine_name), deps=(f"data {n}",), cost=90.0,
                           inputs=inputs[:1]))
-        parts = [Task(f"render {n} {p + 1}/{jobs}", render_task, (ch.id, quality, p, jobs, layout_check),
-                      deps=(f"voice {n}",), cost=120.0, inputs=inputs) for p in range(jobs)]
+        # One render job per chapter: chapters render side by side. (Splitting a chapter's beats across
+        # processes works, but a beat reached by skipping can still differ from a drawn one by a frame of
+        # animation in chapter 01's heat beat; until that is found, a chapter's beats draw in one process.)
+        tasks.append(Task(f"plan {n}", plan_task, (ch.id, quality, 1, layout_check), deps=(f"voice {n}",),
+                          cost=10.0, inputs=inputs))
+        parts = [Task(f"render {n}", render_task, (ch.id, quality, 0, layout_check), deps=(f"plan {n}",),
+                      cost=120.0, inputs=(*inputs, ch.work_dir(quality) / f"{ch.id}.plan.json"))]
         tasks += parts
         if finish is not None:
             tasks.append(Task(f"join {n}", finish, (ch.id,), deps=tuple(t.name for t in parts), in_driver=True,
@@ -68,7 +78,10 @@ def build_chapters(chapters: list[Chapter], quality: str, jobs: int, executor: s
     done: dict[str, tuple[pipeline.RenderedChapter, Path]] = {}
     tasks = video_graph(chapters, quality, jobs, engine_name, layout_check,
                         finish=_Finisher(quality, layout_check, done))
-    run_graph(tasks, jobs=jobs, executor=executor, ray_address=ray_address, outputs=BUILD)
+    try:
+        run_graph(tasks, jobs=jobs, executor=executor, ray_address=ray_address, outputs=BUILD)
+    finally:
+        remove_worker_caches()
     return [done[ch.id] for ch in chapters]
 
 

@@ -166,17 +166,17 @@ def render_scene(chapter: Chapter, quality: str, force: bool = False, layout_che
     """Render the chapter in step with its voice, beat by beat (diffusion_journey.beat_render): only the
     beats whose key changed are drawn. The layout check runs throughout (off for drafts); what it found,
     and any long still holds, are written beside the render for ``make review``. Here, in this process;
-    ``make video`` runs the same two steps as tasks (render_part on workers, finish_render)."""
-    beat_render.write_produced(render_part(chapter.id, quality, 0, 1, layout_check, force))
+    ``make video`` runs the same steps as tasks (plan, render jobs on workers, finish)."""
+    beat_render.write_produced(plan_render(chapter.id, quality, 1, layout_check, force))
+    beat_render.write_produced(render_job(chapter.id, quality, 0, layout_check, force))
     return finish_render(chapter, quality, layout_check)
 
 
-def render_part(chapter_id: str, quality: str, part: int, parts: int, layout_check: bool = True,
+def plan_render(chapter_id: str, quality: str, parts: int, layout_check: bool = True,
                 force: bool = False) -> dict[str, bytes]:
-    """Part ``part`` of ``parts`` of a chapter's render: the dry run on the voiced timeline (which raises
-    LayoutError before a frame is drawn), then this part's share of the beats whose clips are missing.
-    Returns the files made, relative to build/: the beats' clips, and from part 0 the plan and the layout
-    findings (each part makes the same plan: it is deterministic and takes seconds)."""
+    """The chapter's render plan: the dry run on the voiced timeline (which raises LayoutError before a
+    frame is drawn), each beat's key, and the beats whose clips are missing split into ``parts`` jobs.
+    Returns the files it makes (relative to build/): the plan and the layout findings; none if fresh."""
     chapter = Chapter(chapter_id)
     key = render_key(chapter, quality, layout_check)
     work = chapter.work_dir(quality)
@@ -188,23 +188,34 @@ def render_part(chapter_id: str, quality: str, part: int, parts: int, layout_che
     scene = beat_render.dry_run(chapter, quality, layout_check=layout_check)
     plans = beat_render.plan_beats(chapter, quality, scene)
     jobs = beat_render.split_jobs(beat_render.stale(plans, force), parts)
-    produced = {}
-    if part == 0:
-        starts = list(scene.segment_starts)
-        layout = {"chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
-                  "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds],
-                  "late_words": [{"beat": b, "words": w, "seconds": s} for b, w, s in scene.late_words],
-                  "texts": list(scene.first_shown.values()), "segment_starts": starts}
-        the_plan = {"key": key, "segment_starts": starts, "duration": float(scene.renderer.time),
-                    "beats": [{"index": p.index, "cue": p.cue, "seconds": p.seconds, "key": p.key,
-                               "clip": str(p.clip.relative_to(BUILD)), "drawn": p.drawn} for p in plans],
-                    "rendered": sum(len(j) for j in jobs)}
-        produced[str((work / f"{chapter.id}.layout.json").relative_to(BUILD))] = _json_bytes(layout)
-        produced[str((work / f"{chapter.id}.plan.json").relative_to(BUILD))] = _json_bytes(the_plan)
-    if part < len(jobs):
-        produced.update(beat_render.render_beat_clips(chapter.id, quality, jobs[part],
-                                                      beat_render.clip_paths(plans, jobs[part])))
-    return produced
+    starts = list(scene.segment_starts)
+    layout = {"chapter": chapter.id, "checked": layout_check, "problems": scene.layout_problems,
+              "still_holds": [{"beat": b, "seconds": s} for b, s in scene.still_holds],
+              "late_words": [{"beat": b, "words": w, "seconds": s} for b, w, s in scene.late_words],
+              "texts": list(scene.first_shown.values()), "segment_starts": starts}
+    the_plan = {"key": key, "segment_starts": starts, "duration": float(scene.renderer.time),
+                "beats": [{"index": p.index, "cue": p.cue, "seconds": p.seconds, "key": p.key,
+                           "clip": str(p.clip.relative_to(BUILD)), "drawn": p.drawn} for p in plans],
+                "jobs": [beat_render.clip_paths(plans, job) for job in jobs],
+                "rendered": sum(len(j) for j in jobs)}
+    return {str((work / f"{chapter.id}.layout.json").relative_to(BUILD)): _json_bytes(layout),
+            str((work / f"{chapter.id}.plan.json").relative_to(BUILD)): _json_bytes(the_plan)}
+
+
+def render_job(chapter_id: str, quality: str, job: int, layout_check: bool = True,
+               force: bool = False) -> dict[str, bytes]:
+    """Job ``job`` of the chapter's plan: its beats' clips (relative to build/); none if the render is
+    fresh or the plan has fewer jobs."""
+    chapter = Chapter(chapter_id)
+    key = render_key(chapter, quality, layout_check)
+    work = chapter.work_dir(quality)
+    if not force and read_record(work / f"{chapter.id}.render.json", key, outputs=[work / f"{chapter.id}.silent.mp4"]):
+        return {}
+    the_plan = json.loads((work / f"{chapter.id}.plan.json").read_text())
+    if the_plan["key"] != key or job >= len(the_plan["jobs"]):
+        return {}
+    clips = {int(k): rel for k, rel in the_plan["jobs"][job].items()}
+    return beat_render.render_beat_clips(chapter.id, quality, sorted(clips), clips)
 
 
 def _json_bytes(obj) -> bytes:

@@ -66,7 +66,8 @@ def run_graph(tasks: list[Task], jobs: int | None = None, executor: str = "local
     out = Path(outputs).resolve() if outputs is not None else root
     _validate(tasks, root, inputs_travel=executor == "ray")
     jobs = jobs or os.cpu_count() or 1
-    bar = tqdm(total=len(tasks), desc="tasks", file=sys.stderr, leave=True, disable=not progress)
+    # On a terminal only (disable=None): a log or a caller reading stderr gets the tasks' own lines, not a bar.
+    bar = tqdm(total=len(tasks), desc="tasks", file=sys.stderr, leave=True, disable=None if progress else True)
     try:
         if executor == "local" and jobs == 1:
             return _run_serial(tasks, out, bar)
@@ -228,8 +229,14 @@ def _run_pooled(tasks: list[Task], root: Path, bar: tqdm, pool) -> dict[str, Any
     return graph.results
 
 
+# Set in every worker process (local pool or Ray): code that must not share a cache with other processes
+# (diffusion_journey.beat_render's text caches) reads it.
+WORKER_ENV = "DIFFUSION_JOURNEY_WORKER"
+
+
 def _limit_threads(threads: int) -> None:
     """Worker initializer: N workers, each with its own BLAS/OpenMP pool, must not oversubscribe the cores."""
+    os.environ[WORKER_ENV] = "1"
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[var] = str(threads)
     if "torch" in sys.modules:  # only when already imported (by __main__): importing torch costs seconds
@@ -264,6 +271,7 @@ def _in_ray_worker(fn: Callable[..., Any], args: tuple, inputs: dict[tuple[str, 
     (generated on the driver, so not in that copy) up to date, fetching only those missing or different."""
     import ray
 
+    os.environ[WORKER_ENV] = "1"
     for (base, rel), (digest, ref) in inputs.items():
         path = (BUILD if base == "build" else Path.cwd()) / rel
         if not (path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == digest):
@@ -308,6 +316,8 @@ class _RayPool:
         inputs = {}
         for given in task.inputs:
             given = self.root / given
+            if not given.exists():
+                continue  # nothing to ship: the task finds it absent on every machine (e.g. a fresh render's plan)
             for f in sorted(q for q in given.rglob("*") if q.is_file()) if given.is_dir() else [given]:
                 name = _travelling_name(self.root, f)
                 data = f.read_bytes()

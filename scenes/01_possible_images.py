@@ -131,9 +131,12 @@ class PossibleImages(ChapterScene):
         b.play(FadeOut(VGroup(self.universe, self.rings, self.atoms_label, self.layers, self.layer_power)))
         self.flicker = ImagePanel(self.frames[0], Slots.STAGE, caption="a new random image every frame",
                                   caption_color=MUTED)
+        shown_from = self.now
 
-        def next_frame(mob):  # by the clock, not by a count of calls: a beat reached by skipping shows the same
-            set_pixels(mob, self.frames[int(round(self.now * self.camera.frame_rate)) % len(self.frames)])
+        def next_frame(mob):  # by the clock since it appeared, not by a count of calls: a beat reached by
+            # skipping shows the same frames, and earlier beats' lengths do not change them
+            frame = int(round((self.now - shown_from) * self.camera.frame_rate))
+            set_pixels(mob, self.frames[frame % len(self.frames)])
 
         self.add(self.flicker)
         self.flicker.image.add_updater(next_frame)

@@ -4,7 +4,8 @@ A beat is rendered on its own by running the chapter with every other beat's ani
 to its end), so the frames a beat draws depend on its own code, its data and time budget, and on the state it
 starts from. This digest stands for that state: every mobject on screen and every mobject, array or plain
 value the chapter keeps in its own attributes (``self.row``, ``self.k``, ...), by geometry, colour, image
-pixels, z-order and updaters. Two runs that reach a beat with the same digest draw it the same.
+pixels, z-order and updaters (by name: what an updater keeps in its closure is not read, so an updater
+must draw from the clock or a tracker, never from a count of its own calls).
 """
 
 from __future__ import annotations
@@ -17,17 +18,6 @@ from manim import Mobject
 
 # The per-point and per-pixel arrays Manim draws from (VMobject, ImageMobject, PMobject).
 _DRAWN_ARRAYS = ("points", "fill_rgbas", "stroke_rgbas", "background_stroke_rgbas", "pixel_array", "rgbas")
-
-
-def _plain(v: object) -> object:
-    """A closure cell's value if it is plain data (numbers, text, containers of them), else its type's name."""
-    if v is None or isinstance(v, (bool, int, float, str)):
-        return v
-    if isinstance(v, (list, tuple)) and all(isinstance(x, (bool, int, float, str)) for x in v):
-        return list(v)
-    if isinstance(v, dict) and all(isinstance(x, (bool, int, float, str)) for x in v.values()):
-        return sorted((str(k), x) for k, x in v.items())
-    return type(v).__name__
 
 
 def state_digest(on_screen: Iterable[Mobject], kept: Mapping[str, object]) -> str:
@@ -47,8 +37,6 @@ def state_digest(on_screen: Iterable[Mobject], kept: Mapping[str, object]) -> st
                     h.update(attr.encode() + np.ascontiguousarray(a).tobytes())
             h.update(repr((sub.z_index, getattr(sub, "stroke_width", None),
                            [getattr(u, "__qualname__", type(u).__name__) for u in sub.updaters])).encode())
-            for u in sub.updaters:  # plain values an updater keeps between calls (a counter in a closure)
-                h.update(repr([_plain(c.cell_contents) for c in (getattr(u, "__closure__", None) or ())]).encode())
 
     def value(v: object) -> None:
         if isinstance(v, Mobject):

@@ -272,8 +272,9 @@ class ChapterScene(Scene):
                           skip_animations=self.render_beats is not None and k not in self.render_beats)
         kept = {n: v for n, v in vars(self).items()
                 if n not in self._own_attributes_from and n not in _SCENE_INTERNALS and not n.startswith("_")}
+        # "phase": how far the clock (whole frames) is from the schedule; a beat's frames round from there.
         self.beat_starts.append({"cue": cue or "opening", "state": state_digest(self.mobjects, kept),
-                                 "late": round(self.now - on_time, 3) if late else 0.0, "reads": set()})
+                                 "phase": round(self.now - on_time, 6), "reads": set()})
         self.segment_starts.append(self.now)
         self.current = Beat(self, cue, end=(self.now if late else on_time) + self._durations[k],
                             speech=self.timeline["segments"][k])

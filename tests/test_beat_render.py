@@ -67,14 +67,19 @@ def test_keys_are_stable_and_each_beat_has_its_own(original):
 
 
 def test_editing_one_sentence_rekeys_only_its_beat(original):
+    """13 more words are 5 s more at the estimate's 2.6 words/s: later beats move by whole frames, so their
+    clips stay (a shift by part of a frame re-keys them: their frames round differently)."""
     timeline, plans = original
     text = CH.narration.read_text()
     sentence = "[[nesting]] Now imagine that every one of those atoms"
+    longer = "[[nesting]] Now, and this is the part to picture slowly and carefully in your mind, imagine that " \
+             "every one of those atoms"
     assert plans[5].cue == "nesting" and text.count(sentence) == 1
-    after = _plans(_timeline(text.replace(sentence, "[[nesting]] Now, quite honestly, imagine that every one of those atoms")))
+    assert len(longer.split()) - len(sentence.split()) == 13
+    after = _plans(_timeline(text.replace(sentence, longer)))
     changed = [p.index for p, q in zip(plans, after) if p.key != q.key]
     assert changed == [5], f"an edit in beat 5 re-keyed beats {changed}"
-    assert after[5].seconds > plans[5].seconds  # the longer sentence gives the beat a longer budget
+    assert after[5].seconds == pytest.approx(plans[5].seconds + 5.0, abs=0.07)  # its budget, in whole frames
 
 
 def test_changing_data_one_beat_reads_rekeys_that_beat_and_what_its_state_passes_on(original, monkeypatch):
