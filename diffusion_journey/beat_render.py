@@ -1,5 +1,6 @@
 """A chapter rendered beat by beat: each beat's clip is keyed by what it depends on, so an edit re-renders
-only the beats it changed, and a chapter's beats can be split across processes (or Ray workers).
+only the beats it changed. (``split_jobs`` can cut a chapter's stale beats into jobs for several processes;
+the build does not yet, see diffusion_journey.build_graph.)
 
     1. plan: the whole scene runs once with every animation skipped (no frame drawn, a few seconds) on the
        voiced timeline. That gives each beat's start, length, the state it starts from (scenes.beat_state)
@@ -75,6 +76,9 @@ def text_caches() -> dict:
     if not os.environ.get(WORKER_ENV):
         return {"text_dir": str(BUILD / "media" / "texts"), "tex_dir": str(BUILD / "media" / "Tex")}
     own = BUILD / "media" / f"{WORKER_CACHE_PREFIX}{os.getpid()}"
+    for name in ("texts", "Tex"):  # seeded from the shared cache: the same SVGs give the same geometry
+        if not (own / name).exists() and (BUILD / "media" / name).is_dir():
+            shutil.copytree(BUILD / "media" / name, own / name, dirs_exist_ok=True)
     return {"text_dir": str(own / "texts"), "tex_dir": str(own / "Tex")}
 
 
