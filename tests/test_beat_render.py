@@ -5,6 +5,8 @@ Chapter 01 on a timeline estimated from its script (no voice needed): its data t
 
 import copy
 import subprocess
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,13 +30,11 @@ def _timeline(text: str | None = None) -> dict:
     """Chapter 01's estimated timeline, from its script or from an edited copy of the script's text."""
     facts = pipeline.make_data(CH).facts
     script = parse_file(CH.narration)
-    if text is not None:
-        edited = CH.narration.parent / f".edited-{CH.narration.name}"
-        try:
+    if text is not None:  # the edited copy goes to a temp folder: tests never write into the source tree
+        with tempfile.TemporaryDirectory() as folder:
+            edited = Path(folder) / CH.narration.name
             edited.write_text(text)
             script = parse_file(edited)
-        finally:
-            edited.unlink(missing_ok=True)
     return pipeline.estimated_timeline(plan(script, facts, known_cues=pipeline.scene_class(CH).cues()), PAUSES)
 
 
