@@ -180,7 +180,7 @@ def plan_render(chapter_id: str, quality: str, parts: int, layout_check: bool = 
     chapter = Chapter(chapter_id)
     key = render_key(chapter, quality, layout_check)
     work = chapter.work_dir(quality)
-    if not force and read_record(work / f"{chapter.id}.render.json", key, outputs=[work / f"{chapter.id}.silent.mp4"]):
+    if not force and fresh_render(chapter, quality, key):
         return {}
     # Manim shells out to these; say which package is missing before it fails deep inside a render.
     for tool, package in (("latex", "texlive-latex-base"), ("dvisvgm", "dvisvgm"), ("ffmpeg", "ffmpeg")):
@@ -209,13 +209,19 @@ def render_job(chapter_id: str, quality: str, job: int, layout_check: bool = Tru
     chapter = Chapter(chapter_id)
     key = render_key(chapter, quality, layout_check)
     work = chapter.work_dir(quality)
-    if not force and read_record(work / f"{chapter.id}.render.json", key, outputs=[work / f"{chapter.id}.silent.mp4"]):
+    if not force and fresh_render(chapter, quality, key):
         return {}
     the_plan = json.loads((work / f"{chapter.id}.plan.json").read_text())
     if the_plan["key"] != key or job >= len(the_plan["jobs"]):
         return {}
     clips = {int(k): rel for k, rel in the_plan["jobs"][job].items()}
     return beat_render.render_beat_clips(chapter.id, quality, sorted(clips), clips)
+
+
+def fresh_render(chapter: Chapter, quality: str, key: str) -> dict | None:
+    """The chapter's render record when its silent render is there and of these inputs (``key``), else None."""
+    work = chapter.work_dir(quality)
+    return read_record(work / f"{chapter.id}.render.json", key, outputs=[work / f"{chapter.id}.silent.mp4"])
 
 
 def _json_bytes(obj) -> bytes:
@@ -229,7 +235,7 @@ def finish_render(chapter: Chapter, quality: str, layout_check: bool = True) -> 
     silent, record = work / f"{chapter.id}.silent.mp4", work / f"{chapter.id}.render.json"
     key = render_key(chapter, quality, layout_check)
     timeline = json.loads(chapter.timeline_file.read_text())
-    info = read_record(record, key, outputs=[silent])
+    info = fresh_render(chapter, quality, key)
     if info:
         print(f"[scene] {chapter.id} @{QUALITIES[quality][1]}: up to date")
         return RenderedChapter(chapter, silent, info["segment_starts"], info["duration"], timeline)
