@@ -72,6 +72,10 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
                                      "listed); --layout also runs each scene's layout check without rendering")
     _chapters_arg(p)
     p.add_argument("--layout", action="store_true", help="also run the layout check (a fast pass, no frames drawn)")
+    p.add_argument("--sync", action="store_true",
+                   help="also the sync audit on the voiced timeline (no frames drawn): each text that shows a figure "
+                        "or word the voice says, and how far from the saying it first shows (off: over 1 s); "
+                        "figures said but never shown")
 
     p = _command(sub, "data", help="compute chapter data into build/data (reuses fresh artifacts)")
     _chapters_arg(p)
@@ -119,6 +123,16 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     return parser
 
 
+def _print_sync(chapter_id: str, audit: dict) -> None:
+    print(f"[sync]  {chapter_id}: {audit['off']} of {audit['texts']} texts off by more than 1 s")
+    for item in audit["off_by_more_than_1s"]:
+        print(f"  {item['shown']:6.1f}s  {item['offset']:+5.1f}s  {item['text']!r} (beat '{item['beat']}', "
+              f"said '{item['by']}' at {item['said']:.1f}s)")
+    if audit["figures_never_shown"]:
+        print("  said, never shown: " + ", ".join(f"{u['figure']} ({u['said']:.0f}s)"
+                                                for u in audit["figures_never_shown"]))
+
+
 BUILDING = {"check", "data", "voice", "scene", "video", "course"}
 
 
@@ -152,6 +166,8 @@ def run(args) -> None:
                         print(f"[check] {ch.id}: note: beat '{beat_name}' holds a still picture for {seconds:.1f}s")
                 except LayoutError as exc:
                     problems.append(str(exc))
+            if args.sync and not problems:
+                _print_sync(ch.id, pipeline.sync_check(ch))
             failed += bool(problems)
             print(f"[check] {ch.id}: " + ("ok" if not problems else f"{len(problems)} problem(s)"))
             for problem in problems:

@@ -24,7 +24,7 @@ from journey_base.freshness import read_record, sha, stage_key, write_record
 from journey_base.paths import BUILD, ROOT
 from render_data.artifacts import DATA_DIR, build_chapter_data
 from scenes import end_card
-from scenes.beats import ChapterScene, spoken_form
+from scenes.beats import ChapterScene, CueError, spoken_form
 from scenes.contract import missing_reads, scene_waits
 
 from . import beat_render
@@ -32,6 +32,7 @@ from .beat_render import scene_class
 from .config import QUALITIES, load_config
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, TOLERANCE_LU, ebur128, normalising_filter
 from .media import add_subtitles_and_chapters, concat, duration, mux_audio, refilter_audio, write_ffmetadata
+from .review import Part, sync_audit
 from .narration import NarrationError, Plan, check_sentence_lengths, parse_file, plan
 from .subtitles import chapters_vtt, subtitle_cues, to_srt, to_vtt
 from .tools import require_tool
@@ -263,6 +264,18 @@ def layout_check(chapter: Chapter) -> ChapterScene:
     data = make_data(chapter)
     timeline = estimated_timeline(narration_plan(chapter, data.facts), load_config()["voice"]["pauses"])
     return beat_render.dry_run(chapter, "l", timeline=timeline)
+
+
+def sync_check(chapter: Chapter) -> dict:
+    """The sync audit of ``make review`` for one chapter, without drawing a frame: the scene's dry run on its
+    voiced timeline says when each text first shows; the timeline says when the voice says it."""
+    if not chapter.timeline_file.exists():
+        raise CueError(f"{shown(chapter.timeline_file)} missing: voice the chapter first "
+                       f"('make voice CH={chapter.number:02d}')")
+    scene = beat_render.dry_run(chapter, "l", layout_check=False)
+    record = {"chapter": chapter.id, "texts": list(scene.first_shown.values()),
+              "segment_starts": list(scene.segment_starts)}
+    return sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record)
 
 
 def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:
