@@ -128,6 +128,10 @@ def _print_sync(chapter_id: str, audit: dict) -> None:
     for item in audit["off_by_more_than_1s"]:
         print(f"  {item['shown']:6.1f}s  {item['offset']:+5.1f}s  {item['text']!r} (beat '{item['beat']}', "
               f"said '{item['by']}' at {item['said']:.1f}s)")
+    for beat_name, words, seconds in audit["late_words"]:
+        print(f"  late: beat '{beat_name}' reached '{words}' {seconds:.1f}s after the voice said it")
+    for beat_name, seconds in audit["still_holds"]:
+        print(f"  still: beat '{beat_name}' holds a still picture for {seconds:.1f}s")
     if audit["figures_never_shown"]:
         print("  said, never shown: " + ", ".join(f"{u['figure']} ({u['said']:.0f}s)"
                                                 for u in audit["figures_never_shown"]))

@@ -275,7 +275,8 @@ def sync_check(chapter: Chapter) -> dict:
     scene = beat_render.dry_run(chapter, "l", layout_check=False)
     record = {"chapter": chapter.id, "texts": list(scene.first_shown.values()),
               "segment_starts": list(scene.segment_starts)}
-    return sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record)
+    audit = sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record)
+    return {**audit, "still_holds": scene.still_holds, "late_words": scene.late_words}
 
 
 def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:
