@@ -266,16 +266,17 @@ def layout_check(chapter: Chapter) -> ChapterScene:
     return beat_render.dry_run(chapter, "l", timeline=timeline)
 
 
-def sync_check(chapter: Chapter) -> dict:
+def sync_check(chapter: Chapter, timeline: dict | None = None) -> dict:
     """The sync audit of ``make review`` for one chapter, without drawing a frame: the scene's dry run on its
-    voiced timeline says when each text first shows; the timeline says when the voice says it."""
-    if not chapter.timeline_file.exists():
+    voiced timeline (or ``timeline``) says when each text first shows; the timeline, when the voice says it.
+    Also the beats' still holds and the words a beat reached late."""
+    if timeline is None and not chapter.timeline_file.exists():
         raise CueError(f"{shown(chapter.timeline_file)} missing: voice the chapter first "
                        f"('make voice CH={chapter.number:02d}')")
-    scene = beat_render.dry_run(chapter, "l", layout_check=False)
+    scene = beat_render.dry_run(chapter, "l", timeline=timeline, layout_check=False)
     record = {"chapter": chapter.id, "texts": list(scene.first_shown.values()),
               "segment_starts": list(scene.segment_starts)}
-    audit = sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record)
+    audit = sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record, scene.timeline)
     return {**audit, "still_holds": scene.still_holds, "late_words": scene.late_words}
 
 

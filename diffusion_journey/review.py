@@ -180,14 +180,15 @@ def tokens(text: str) -> list[str]:
     return found
 
 
-def sync_audit(part: Part, record: dict | None) -> dict | None:
+def sync_audit(part: Part, record: dict | None, timeline: dict | None = None) -> dict | None:
     """Each recorded text that holds something its beat's speech (or the next beat's) says: shown at (video
     time) against the saying, nearest to that time, of its rarest such figure or word (a figure before a
     word, the first in the text on a tie); and the figures said that no text ever shows."""
     timeline_file = Chapter(record["chapter"]).timeline_file if record else None
-    if not record or "texts" not in record or "segment_starts" not in record or not timeline_file.exists():
+    if not record or "texts" not in record or "segment_starts" not in record or \
+            not (timeline or timeline_file.exists()):
         return None
-    timeline = json.loads(timeline_file.read_text())
+    timeline = timeline or json.loads(timeline_file.read_text())
     beats = [seg["cue"] or "opening" for seg in timeline["segments"]]
     by_beat: list[dict[str, list[float]]] = [{} for _ in beats]
     for k, (seg, start) in enumerate(zip(timeline["segments"], record["segment_starts"], strict=True)):

@@ -153,3 +153,20 @@ def test_shipped_scenes_wait_only_for_words_they_say():
     for number in ("01", "02"):
         ch = get_chapter(number)
         assert pipeline.unsaid_waits(ch, pipeline.narration_plan(ch, pipeline.make_data(ch).facts)) == []
+
+
+def test_check_sync_finds_a_figure_shown_before_the_voice_says_it(monkeypatch):
+    """The sync audit from a dry run: chapter 01 shows each figure on its word mark; with the beats' waits
+    for words taken out, the heat-death figure shows at its beat's start, well before it is said."""
+    ch = get_chapter("01")
+    data = pipeline.make_data(ch)
+    timeline = pipeline.estimated_timeline(pipeline.narration_plan(ch, data.facts), load_config()["voice"]["pauses"])
+    figure = str(data.facts["viewing"]["heat_death_exponent"])
+
+    def heat_death_item(audit):
+        return next(i for i in audit["items"] if i["by"] == figure)
+
+    assert abs(heat_death_item(pipeline.sync_check(ch, timeline))["offset"]) <= 2 / 15  # on its mark, within frames
+    monkeypatch.setattr("scenes.beats.Beat.at", lambda self, words: None)
+    early = heat_death_item(pipeline.sync_check(ch, timeline))
+    assert early["offset"] < -1 and early in pipeline.sync_check(ch, timeline)["off_by_more_than_1s"]
