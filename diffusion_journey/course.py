@@ -25,6 +25,7 @@ from journey_base.paths import BUILD
 from render_data.artifacts import DATA_DIR
 
 from .explorers import Explorer, explorers_for
+from .media import duration, still_frame
 from .narration import parse_file
 from .subtitles import parse_srt
 
@@ -34,6 +35,8 @@ STATIC = ("course.css", "course.js")  # copied as they are
 MEDIA = "media"  # the video files: not counted in the page weight
 WEIGHT_BUDGET = 15_000_000  # bytes: the whole site without the video
 RECORD = "build.json"
+POSTERS = "posters"  # a still of each video, shown before it plays (part of the page weight)
+POSTER_AT, POSTER_WIDTH = 0.45, 640  # the still: this share into the video (a picture, not the title card)
 
 
 class CourseError(RuntimeError):
@@ -63,6 +66,10 @@ class ChapterPage:
     @property
     def clip(self) -> str:
         return f"{MEDIA}/{self.chapter.id}.mp4"
+
+    @property
+    def poster(self) -> str:
+        return f"{POSTERS}/{self.chapter.id}.jpg"
 
 
 def _need(path: Path, what: str) -> Path:
@@ -164,35 +171,44 @@ def write_site(folder: Path, video: Path, quality: str, pages: list[ChapterPage]
 
     video_name = f"{MEDIA}/{video.name}"
     _link_or_copy(video, folder / video_name)
+    (folder / POSTERS).mkdir()
+    index_poster = f"{POSTERS}/{video.stem}.jpg"
+    _poster(video, folder / index_poster)
     for suffix in (".vtt", ".chapters.vtt"):
         _link_or_copy(video.with_suffix(suffix), folder / MEDIA / (video.stem + suffix))
     transcript = [(p, [Sentence(p.start + s.start, p.start + s.end, s.text) for s in p.sentences]) for p in pages]
     chapters = [[p.start, p.end, f"{p.chapter.number:02d} {p.title}"] for p in pages]
     index = env.get_template("index.html.j2").render(
-        pages=pages, transcript=transcript, video=video_name, vtt=f"{MEDIA}/{video.stem}.vtt",
+        pages=pages, transcript=transcript, video=video_name, poster=index_poster, vtt=f"{MEDIA}/{video.stem}.vtt",
         data={"subtitles": _cues(video.with_suffix(".vtt")), "chapters": chapters})
     (folder / "index.html").write_text(index, encoding="utf-8")
 
     for i, page in enumerate(pages):
         clip = page.chapter.video_dir(quality) / f"{page.chapter.id}.mp4"
         _link_or_copy(_need(clip, "the course clip"), folder / page.clip)
+        _poster(clip, folder / page.poster)
         _link_or_copy(clip.with_suffix(".vtt"), folder / MEDIA / f"{page.chapter.id}.vtt")
         html = env.get_template("chapter.html.j2").render(
             page=page, prev=pages[i - 1] if i else None, next=pages[i + 1] if i + 1 < len(pages) else None,
             data={"subtitles": _cues(clip.with_suffix(".vtt")), "chapters": [],
                   "explorers": [ex.spec(f"explorers/{ex.id}.png") for ex in page.explorers]})
         (folder / page.file).write_text(html, encoding="utf-8")
-    return weights(folder, pages)
+    return weights(folder, pages, index_poster)
 
 
-def weights(folder: Path, pages: list[ChapterPage]) -> dict:
+def _poster(video: Path, out: Path) -> None:
+    still_frame(video, duration(video) * POSTER_AT, out, POSTER_WIDTH)
+
+
+def weights(folder: Path, pages: list[ChapterPage], index_poster: str) -> dict:
     """Bytes of the site without the video, and of each page with what it loads (scripts, style, sheets)."""
     size = lambda rel: (folder / rel).stat().st_size  # noqa: E731
     shared = sum(size(n) for n in STATIC)
     site = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file() and MEDIA not in p.relative_to(folder).parts)
-    per_page = {"index.html": size("index.html") + shared}
+    per_page = {"index.html": size("index.html") + shared + size(index_poster)}
     for page in pages:
-        per_page[page.file] = size(page.file) + shared + sum(size(f"explorers/{ex.id}.png") for ex in page.explorers)
+        per_page[page.file] = size(page.file) + shared + size(page.poster) + \
+            sum(size(f"explorers/{ex.id}.png") for ex in page.explorers)
     return {"site": site, "pages": per_page, "budget": WEIGHT_BUDGET}
 
 

@@ -111,3 +111,8 @@ def add_subtitles_and_chapters(av: Path, srt: Path, ffmetadata: Path, out: Path)
           "-map", "0:v", "-map", "0:a", "-map", "1:s", "-map_metadata", "2", "-map_chapters", "2",
           "-c:v", "copy", "-c:a", "copy", "-c:s", "mov_text", "-metadata:s:s:0", "language=eng",
           "-movflags", "+faststart", "-f", "mp4", str(out)])
+
+
+def still_frame(video: Path, at: float, out: Path, width: int) -> None:
+    """One frame of ``video`` at ``at`` seconds, ``width`` pixels wide, as a JPEG (a player's poster)."""
+    _run(["-ss", f"{at:.3f}", "-i", str(video), "-frames:v", "1", "-vf", f"scale={width}:-2", "-q:v", "4", str(out)])

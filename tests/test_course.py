@@ -11,6 +11,7 @@ import functools
 import http.server
 import io
 import json
+import subprocess
 import threading
 
 import numpy as np
@@ -189,6 +190,23 @@ def test_the_site_has_every_page_explorer_and_stays_within_its_weight(site):
     assert record["weights"]["site"] == total - media - (folder / course.RECORD).stat().st_size
     html = "".join(p.read_text() for p in folder.glob("*.html"))
     assert "http://" not in html and "https://" not in html  # nothing fetched from elsewhere
+
+
+def test_each_player_shows_a_still_of_its_own_video_before_it_plays(site, desktop):
+    folder, video = site
+    for html, clip in [("index.html", video)] + [(f"{ch.id}.html", folder / "media" / f"{ch.id}.mp4")
+                                                for ch in CHAPTERS]:
+        assert _open(desktop, _url(site, html)) == []
+        poster = desktop.locator("video").get_attribute("poster")
+        assert desktop.evaluate("src => new Promise(ok => { const i = new Image(); i.onload = () => "
+                                "ok(i.naturalWidth); i.onerror = () => ok(0); i.src = src; })", poster) > 0
+        still = np.asarray(Image.open(folder / poster).convert("L"), np.float32)
+        at = course.duration(clip) * course.POSTER_AT
+        frame = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{at:.3f}", "-i", str(clip), "-frames:v", "1",
+                                "-vf", f"scale={still.shape[1]}:{still.shape[0]}", "-f", "rawvideo", "-pix_fmt",
+                                "gray", "-"], capture_output=True, check=True).stdout
+        frame = np.frombuffer(frame, np.uint8).reshape(still.shape).astype(np.float32)
+        assert np.abs(still - frame).mean() < 4, html  # that frame (JPEG-compressed), not another one
 
 
 def test_the_site_is_rebuilt_only_when_an_input_changes(site, capsys):
