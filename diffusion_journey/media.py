@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
-import ffmpeg
 import numpy as np
 
 from journey_base.files import atomic_path, atomic_write_text, scratch_file
@@ -17,11 +17,13 @@ class MediaError(RuntimeError):
 
 
 def probe(path: Path) -> dict:
-    require_tool("ffprobe", package="ffmpeg")
-    try:
-        return ffmpeg.probe(str(path), show_chapters=None)
-    except ffmpeg.Error as exc:
-        raise MediaError(f"ffprobe {path}: {exc.stderr.decode(errors='replace').strip()}") from None
+    """ffprobe's report of the file: its format, streams and chapters, as JSON."""
+    exe = require_tool("ffprobe", package="ffmpeg")
+    proc = subprocess.run([exe, "-v", "error", "-show_format", "-show_streams", "-show_chapters", "-of", "json",
+                           str(path)], capture_output=True)
+    if proc.returncode != 0:
+        raise MediaError(f"ffprobe {path}: {proc.stderr.decode(errors='replace').strip()}")
+    return json.loads(proc.stdout)
 
 
 def duration(path: Path) -> float:

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
+
+import srt
 
 MAX_LINE = 42  # characters per line
 MAX_LINES = 2
@@ -215,46 +218,54 @@ def subtitle_cues(timeline: dict, segment_starts: list[float], offset: float = 0
 
 
 # --- files ---------------------------------------------------------------------------------------------------
-def _stamp(seconds: float, sep: str) -> str:
-    ms = int(round(max(0.0, seconds) * 1000))
-    h, ms = divmod(ms, 3_600_000)
-    m, ms = divmod(ms, 60_000)
-    s, ms = divmod(ms, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}{sep}{ms:03d}"
+# SRT is composed and parsed by the `srt` library. WebVTT cues differ only in the header, '.' before the
+# milliseconds and an optional cue number, so they are written from the same timestamps.
+def _subtitles(spans: list[tuple[float, float, str]]) -> list[srt.Subtitle]:
+    return [srt.Subtitle(i, _delta(a), _delta(b), text) for i, (a, b, text) in enumerate(spans, start=1)]
+
+
+def _delta(seconds: float) -> timedelta:
+    """The time in whole milliseconds, rounded (a negative time is 0): what the files hold."""
+    return timedelta(milliseconds=round(max(0.0, seconds) * 1000))
+
+
+def _vtt_stamp(delta: timedelta) -> str:
+    return srt.timedelta_to_srt_timestamp(delta).replace(",", ".")
+
+
+def _vtt(subtitles: list[srt.Subtitle], numbered: bool) -> str:
+    blocks = [(f"{s.index}\n" if numbered else "")
+              + f"{_vtt_stamp(s.start)} --> {_vtt_stamp(s.end)}\n{s.content}\n" for s in subtitles]
+    return "WEBVTT\n\n" + "\n".join(blocks)
 
 
 def to_srt(cues: list[Cue]) -> str:
-    blocks = [f"{i}\n{_stamp(c.start, ',')} --> {_stamp(c.end, ',')}\n{c.text}\n"
-              for i, c in enumerate(cues, start=1)]
-    return "\n".join(blocks)
+    # reindex=False: cues keep their order and numbers (srt would drop zero-length ones). srt ends every block
+    # with a blank line; the files never had one after the last block, and stay byte-identical.
+    text = srt.compose(_subtitles([(c.start, c.end, c.text) for c in cues]), reindex=False)
+    return text.removesuffix("\n")
 
 
 def to_vtt(cues: list[Cue]) -> str:
-    blocks = [f"{_stamp(c.start, '.')} --> {_stamp(c.end, '.')}\n{c.text}\n" for c in cues]
-    return "WEBVTT\n\n" + "\n".join(blocks)
+    return _vtt(_subtitles([(c.start, c.end, c.text) for c in cues]), numbered=False)
 
 
 def chapters_vtt(chapters: list[tuple[float, float, str]]) -> str:
     """A WebVTT chapters track (web players read chapters from their own track, not from the mp4)."""
-    blocks = [f"{i}\n{_stamp(a, '.')} --> {_stamp(b, '.')}\n{title}\n"
-              for i, (a, b, title) in enumerate(chapters, start=1)]
-    return "WEBVTT\n\n" + "\n".join(blocks)
-
-
-_TIME = r"(\d+):(\d\d):(\d\d)[,.](\d{3})"
+    return _vtt(_subtitles(chapters), numbered=True)
 
 
 def parse_srt(text: str) -> list[Cue]:
-    """Cues of an .srt (or the cue blocks of a .vtt)."""
-    cues = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip()):
-        lines = block.split("\n")
-        for k, line in enumerate(lines):
-            m = re.match(rf"{_TIME}\s*-->\s*{_TIME}", line)
-            if m:
-                g = [int(x) for x in m.groups()]
-                a = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
-                b = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
-                cues.append(Cue(a, b, "\n".join(lines[k + 1:]).strip()))
-                break
-    return cues
+    """Cues of an .srt (or the cue blocks of a .vtt). Lenient, as players are: what is not a cue is skipped."""
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    if text.startswith("WEBVTT"):
+        text = text.partition("\n\n")[2]  # the header block
+    # Block by block: across blocks srt takes a cue's last line that is a bare number ("256") for the next
+    # cue's index. A cue never holds a blank line (srt.compose removes them).
+    return [Cue(_seconds(s.start), _seconds(s.end), s.content.strip())
+            for block in re.split(r"\n\s*\n", text.strip()) for s in srt.parse(block, ignore_errors=True)]
+
+
+def _seconds(delta: timedelta) -> float:
+    # whole seconds + milliseconds / 1000, so a time reads back as the same float it always did
+    return delta.days * 86400 + delta.seconds + delta.microseconds // 1000 / 1000
