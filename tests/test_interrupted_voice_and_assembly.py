@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -58,7 +59,9 @@ def built(copy_tree, tmp_path_factory):
     scaffold.new_chapter(CH, title=TITLE, root=project)
     experiment = project / "render_data" / "experiments" / f"{CH}.py"
     experiment.write_text(experiment.read_text() + "\nCONFIG = TINY_CONFIG\n")
-    build = tmp_path_factory.mktemp("build")
+    # DJ_TEST_BUILD=<folder> (see conftest.py) keeps this build there: a second session reuses its voice and render.
+    kept = os.environ.get("DJ_TEST_BUILD")
+    build = Path(kept) / "interrupted_voice_and_assembly" if kept else tmp_path_factory.mktemp("build")
     first = _cli(project, build, *_video_args(build))
     assert first.returncode == 0, first.stdout + first.stderr
     timeline = json.loads((build / "audio" / CH / "timeline.json").read_text())
