@@ -56,6 +56,7 @@ def built(copy_tree, tmp_path_factory):
     clip and full video from one completed run."""
     project = copy_tree(tmp_path_factory.mktemp("tree"))
     (project / "models").symlink_to(ROOT / "models")
+    shutil.copy(ROOT / "credits.toml", project / "credits.toml")  # the end card's
     scaffold.new_chapter(CH, title=TITLE, root=project)
     experiment = project / "render_data" / "experiments" / f"{CH}.py"
     experiment.write_text(experiment.read_text() + "\nCONFIG = TINY_CONFIG\n")
