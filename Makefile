@@ -11,7 +11,7 @@ VIDEO ?=
 J     ?=
 EXECUTOR ?=
 
-.PHONY: video test bench scene data voice check review course list dataset train eval setup system clean help
+.PHONY: video test bench scene data voice check new review course list dataset train eval setup system clean help
 
 help:  ## show the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -42,6 +42,10 @@ voice: setup  ## voice the narration into build/audio
 
 check: setup  ## check every chapter's narration and scene against its data, and its layout
 	$(CLI) check --layout $(CH)
+
+new: setup  ## scaffold a chapter (narration, scene, experiment) that make check accepts: make new CH=13_name [TITLE="..."] [CUES=a,b,c]
+	@test -n "$(CH)" || { echo "usage: make new CH=<NN_name> [TITLE=\"the chapter's question\"] [CUES=cue,cue,...]"; exit 2; }
+	$(CLI) new $(CH) $(if $(TITLE),--title "$(TITLE)") $(if $(CUES),--cues $(CUES))
 
 dataset: setup  ## build the emoji sprites (npm packages) + a preview contact sheet
 	$(PY) -m render_data.model_factory.dataset --preview 36

@@ -1,4 +1,4 @@
-"""Command line: python -m diffusion_journey {list,check,data,voice,scene,video,review} --help"""
+"""Command line: python -m diffusion_journey {list,new,check,data,voice,scene,video,course,review} --help"""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from .taskgraph import TaskFailed
 from .config import QUALITIES, ConfigError, load_config
 from .media import MediaError
 from .narration import NarrationError, parse_file
+from .scaffold import DEFAULT_CUES, ScaffoldError, new_chapter
 from .tools import MissingToolError
 from .voice import ENGINES, VoiceError
 
@@ -33,7 +34,19 @@ stages (data flows one way): data -> voice -> scene -> video
   course the course site from the built video and the chapter data -> build/course/index.html
   review a quality report of the built video -> printed, and build/video/review.json
 
-Chapters are named by id (01_possible_images) or number (01). Every stage reuses fresh outputs."""
+Chapters are named by id (01_possible_images) or number (01). Every stage reuses fresh outputs.
+A new chapter: 'new 13_latent_space' writes its narration, scene and experiment (see 'new --help')."""
+
+NEW_EPILOG = """\
+writes, for ID 13_latent_space:
+  narration/13_latent_space.txt               the title, an opening, one placeholder sentence per cue
+  scenes/13_latent_space.py                   class LatentSpace(ChapterScene), one @beat per cue
+  render_data/experiments/13_latent_space.py  CONFIG, TINY_CONFIG (the tests' small run), run()
+The chapter's number is its place in the video (chapters play in the order of their numbers), so it must be
+one no chapter has. The new chapter passes 'check' as it is; then: make data CH=13, make check CH=13,
+make scene CH=13. An existing chapter or a bad id is refused in one line (exit status 2) and nothing is
+written; the files are written to temp names and renamed into place, the narration (which makes the
+chapter) last."""
 
 
 def _chapters_arg(p):
@@ -67,6 +80,17 @@ def build_parser(config: dict) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     _command(sub, "list", help="list the chapters and their titles")
+
+    what = "scaffold a new chapter: its narration, scene and experiment (with a tiny config), which 'check' accepts"
+    p = sub.add_parser("new", help=what, description=what + " as they are", epilog=NEW_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("chapter", metavar="ID",
+                   help="the new chapter's id, NN_name: NN a free number (its place in the video), the name "
+                        "lowercase letters, digits and '_', starting with a letter (e.g. 13_latent_space); "
+                        "the name alone takes the number after the last chapter's")
+    p.add_argument("--title", help="the chapter's title, its question on the title card (default: from the name)")
+    p.add_argument("--cues", metavar="CUE,CUE,...", type=lambda s: [c.strip() for c in s.split(",") if c.strip()],
+                   help=f"the beats' names in order, one [[cue]] each (default: {','.join(DEFAULT_CUES)})")
 
     p = _command(sub, "check", help="check every chapter: narration and scene against the data (all problems "
                                      "listed); --layout also runs each scene's layout check without rendering")
@@ -156,6 +180,14 @@ def run(args) -> None:
         for ch in all_chapters():
             print(f"{ch.id:28s} {parse_file(ch.narration).title}")
         return
+    if args.command == "new":
+        new = new_chapter(args.chapter, title=args.title, cues=args.cues)
+        place = " and ".join(filter(None, [new.after and f"after {new.after}", new.before and f"before {new.before}"]))
+        print(f"[new]   {new.id}: '{new.title}', beats {', '.join(new.cues)}" + (f"; plays {place}" if place else ""))
+        for path in new.files:
+            print(f"        {shown(path)}")
+        print(f"next: make check CH={new.id[:2]}, then make scene CH={new.id[:2]}")
+        return
     if args.command == "data":
         for ch in select(args.chapters):
             pipeline.make_data(ch, force=args.force)
@@ -226,7 +258,7 @@ def main(argv: list[str] | None = None) -> None:
         args = build_parser(load_config()).parse_args(argv)
         run(args)
     except (NarrationError, UnknownChapterError, MissingToolError, ConfigError, MediaError, VoiceError,
-            FileNotFoundError, RuntimeError, LayoutError, SceneDataError, CourseError) as exc:
+            FileNotFoundError, RuntimeError, LayoutError, SceneDataError, CourseError, ScaffoldError) as exc:
         # A task of the build graph failed: its own error is the line the user needs (file:line first).
         cause = exc.__cause__ if isinstance(exc, TaskFailed) and exc.__cause__ is not None else exc
         print(f"error: {cause}", file=sys.stderr)

@@ -15,10 +15,13 @@ def run_cli(*args):
 
 
 HELP = {  # what each --help must explain: what the command does and the options a user reaches for
-    "": ["list", "check", "data", "voice", "scene", "video", "review", "course",
+    "": ["list", "new", "check", "data", "voice", "scene", "video", "review", "course",
          "stages (data flows one way): data -> voice -> scene -> video", "build/video/diffusion-journey.mp4",
          "Chapters are named by id (01_possible_images) or number (01)"],
     "list": ["list the chapters and their titles"],
+    "new": ["scaffold a new chapter", "which 'check' accepts", "NN_name", "its place in the video", "--title", "--cues",
+            "narration/13_latent_space.txt", "scenes/13_latent_space.py", "render_data/experiments/13_latent_space.py",
+            "TINY_CONFIG", "exit status 2", "nothing is written"],
     "check": ["narration and scene against the data", "--layout", "CHAPTER", "chapter ids or numbers (default: all)"],
     "data": ["compute chapter data into build/data", "--force", "recompute even if fresh", "CHAPTER"],
     "voice": ["voice the narration offline into build/audio", "--voice-engine", "piper: the fast draft voice"],
