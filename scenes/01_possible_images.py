@@ -7,9 +7,9 @@ Every figure is read from build/data/01_possible_images/facts.json.
 """
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, Create, Dot, FadeIn, FadeOut,
-                   Group, GrowFromCenter, Indicate, LaggedStart, ReplacementTransform, Square, VGroup, VMobject, Write,
-                   linear)
+from manim import (DOWN, LEFT, PI, RIGHT, UP, Brace, ChangeDecimalToValue, Circle, Create, Dot, FadeIn, FadeOut,
+                   Group, GrowFromCenter, Indicate, LaggedStart, ReplacementTransform, Rotate, Square, VGroup, VMobject,
+                   Write, linear)
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Walker, wander
@@ -18,7 +18,7 @@ from scenes.pieces import ImagePanel, LabelledCounter, counter, math, set_pixels
 from scenes.style import (GAP, NUDGE, GUIDANCE, HIGHLIGHT, MUTED, PROMPT, RGB_CHANNELS, SEED, STEPS, TEXT, Pace, Slots,
                           Type)
 
-ZOOMS = 3  # atoms opened into universes one by one before the rings count the rest
+ZOOMS = 3  # atoms opened into universes one by one (as the voice opens each) before the rings count the rest
 
 
 class PossibleImages(ChapterScene):
@@ -32,10 +32,13 @@ class PossibleImages(ChapterScene):
         self.sides = VGroup(counter(0, size=Type.HEADING), counter(0, size=Type.HEADING))
         self.sides[0].next_to(self.braces[0], DOWN, buff=0.1)
         self.sides[1].next_to(self.braces[1], LEFT, buff=0.1)
-        b.play(*self.panel.arrive())
+        b.play(FadeIn(self.panel.image), Create(frame))
         b.play(*[GrowFromCenter(x) for x in self.braces], FadeIn(self.sides), pace=Pace.QUICK)
-        b.fill(ChangeDecimalToValue(self.sides[0], self.fact("model.width")),
-               ChangeDecimalToValue(self.sides[1], self.fact("model.height")))
+        b.at("<name>")
+        b.play(FadeIn(self.panel.label), pace=Pace.QUICK)
+        # Each side counts up to its figure as the voice says it: the width, then the height.
+        b.fill(ChangeDecimalToValue(self.sides[0], self.fact("model.width")), until="<width>")
+        b.fill(ChangeDecimalToValue(self.sides[1], self.fact("model.height")), until="<height>")
 
     @beat
     def channels(self, b):
@@ -48,15 +51,29 @@ class PossibleImages(ChapterScene):
         rgb = self.frames[0][row, col]
         top, middle, bottom = Slots.RIGHT_PANEL.stack(3)
         self.swatch = Square(top.height, fill_opacity=1, fill_color=_hex(rgb), stroke_color=HIGHLIGHT).move_to(top.center)
-        self.bars = _channel_bars(rgb, self.fact("possible_images.levels"), middle)
-        self.values_eq = math(rf"{width} \times {height} \times 3 = ",
-                              tex_thousands(self.fact("possible_images.values")), size=Type.NUMBER)
-        self.values_eq[1].set_color(HIGHLIGHT)
+        levels, values = self.fact("possible_images.levels"), self.fact("possible_images.values")
+        self.bars = _channel_bars(rgb, levels, middle)
+        # width x height x 3 = the count of numbers, which counts up to its figure as the voice says it
+        self.values_eq = VGroup(math(rf"{width} \times {height} \times 3 =", size=Type.NUMBER),
+                                counter(values, size=Type.NUMBER)).arrange(RIGHT, buff=GAP)
         bottom.place(self.values_eq)
+        self.values_eq[1].set_value(0)
         b.play(Create(self.pixel_box), pace=Pace.QUICK)
-        b.play(ReplacementTransform(self.pixel_box.copy(), self.swatch))
-        b.play(LaggedStart(*[FadeIn(x, shift=RIGHT * NUDGE) for x in self.bars], lag_ratio=0.3))
-        b.play(Write(self.values_eq), pace=Pace.SLOW)
+        b.play(ReplacementTransform(self.pixel_box.copy(), self.swatch), pace=Pace.QUICK)
+        b.at("red")  # each bar as its colour is named
+        b.play(FadeIn(self.bars[0], shift=RIGHT * NUDGE), pace=Pace.QUICK)
+        b.at("green")
+        b.play(FadeIn(self.bars[1], shift=RIGHT * NUDGE), pace=Pace.QUICK)
+        b.at("blue")
+        b.play(FadeIn(self.bars[2], shift=RIGHT * NUDGE), pace=Pace.QUICK)
+        b.at("three")
+        b.play(Write(self.values_eq[0]))
+        b.at("levels")
+        b.play(FadeIn(self.bars[3], shift=UP * NUDGE), pace=Pace.QUICK)
+        b.at("so one image")
+        b.play(FadeIn(self.values_eq[1]), pace=Pace.QUICK)
+        b.fill(ChangeDecimalToValue(self.values_eq[1], values), until="<values>")
+        self.values_eq[1].clear_updaters()
 
     @beat
     def formula(self, b):
@@ -76,14 +93,21 @@ class PossibleImages(ChapterScene):
         b.fill(Indicate(self.values_eq[1], color=HIGHLIGHT), until="<power>")
         b.play(Write(self.steps[0]))
         b.fill(Indicate(self.steps[0], color=HIGHLIGHT), until="that is about")
-        b.play(FadeIn(self.steps[1], shift=DOWN * NUDGE))
+        b.play(FadeIn(self.steps[1], shift=DOWN * NUDGE), pace=Pace.QUICK)
         b.at("ten to the power")
         b.play(FadeIn(self.steps[2], shift=DOWN * NUDGE))
-        self.zeros = LabelledCounter("zeros after the 1:", 0, label_color=MUTED).move_to(Slots.BOTTOM_STRIP.center)
+        # "a 1 followed by 29,592 zeros", built as it is said: the count lands on the figure as the voice names it
+        self.zeros = VGroup(LabelledCounter("1 followed by", exponent, label_color=MUTED),
+                            text("zeros", color=MUTED)).arrange(RIGHT, buff=GAP)
+        Slots.BOTTOM_STRIP.place(self.zeros)
+        counted = self.zeros[0]
+        counted.number.set_value(0)
         b.at("followed by")
-        b.play(FadeIn(self.zeros), pace=Pace.QUICK)
-        b.fill(self.zeros.count_to(exponent), until="zeros")  # the count lands on the figure as it is said
-        self.zeros.number.clear_updaters()
+        b.play(FadeIn(counted), pace=Pace.QUICK)
+        b.fill(counted.count_to(exponent), until="<zeros>")
+        counted.number.clear_updaters()
+        b.fill(Indicate(counted.number, color=HIGHLIGHT), until="zeros")
+        b.play(FadeIn(self.zeros[1], shift=LEFT * NUDGE), pace=Pace.QUICK)
 
     @beat
     def atoms(self, b):
@@ -95,35 +119,55 @@ class PossibleImages(ChapterScene):
         self.atoms_label = math(r"\approx 10^{", str(self.fact("atoms.exponent")), r"}\ \text{atoms}",
                                 size=Type.NUMBER)
         self.atoms_label.move_to(Slots.RIGHT_PANEL.stack(3)[0].center)
-        b.play(Create(self.universe[0]),
-               LaggedStart(*[FadeIn(d, scale=0.5) for d in self.universe[1]], lag_ratio=0.01), pace=Pace.SLOW)
+        b.fill(Create(self.universe[0]),
+               LaggedStart(*[FadeIn(d, scale=0.5) for d in self.universe[1]], lag_ratio=0.01), until="ten to the power")
         b.play(Write(self.atoms_label))
 
     @beat
     def nesting(self, b):
         """Every atom a universe of its own, layer after layer: the layer count climbs to the figure."""
-        self.layers = LabelledCounter("layers:", 1, label_color=TEXT)
+        layers = self.fact("atoms.layers")
+        # "370 layers", in the order the voice says it: the count lands on the figure, then the word
+        self.layers = VGroup(counter(layers), text("layers", color=TEXT)).arrange(RIGHT, buff=GAP)
         self.layers.move_to(Slots.RIGHT_PANEL.stack(3)[1].center)
+        self.layers[0].set_value(ZOOMS + 1)  # the layer the zooms below have reached
         self.layer_power = math(rf"10^{{{self.fact('atoms.exponent')} \times L}}", size=Type.HEADING)
         self.layer_power.move_to(Slots.RIGHT_PANEL.stack(3)[2].center)
-        b.play(FadeIn(self.layers), FadeIn(self.layer_power), pace=Pace.QUICK)
         home = self.universe.get_center()
-        for depth in range(ZOOMS):  # the atom grows into a new universe full of atoms
-            atom = self.universe[1][7 + depth]
-            inner = _universe(Slots.LEFT_PANEL, n_atoms=140, seed=81 + depth)
-            full = inner.width
-            inner.scale(atom.width / full).move_to(atom)
-            b.play(atom.animate.set_color(HIGHLIGHT).scale(1.8), pace=Pace.QUICK)
-            b.play(self.universe.animate.scale(18, about_point=atom.get_center()).set_opacity(0),
-                   inner.animate.scale(full / inner.width).move_to(home), self.layers.count_to(depth + 2))
-            self.remove(self.universe)
-            self.universe = inner
+        # an atom lights up and grows into a new universe full of atoms, each time the voice opens one
+        b.fill(self._atom(0).animate.set_color(HIGHLIGHT).scale(1.8), until="holds a universe")
+        self._zoom_into(b, 0, home)
+        b.fill(self._atom(1).animate.set_color(HIGHLIGHT).scale(1.8), until="holds another")
+        self._zoom_into(b, 1, home)
+        b.fill(self._atom(2).animate.set_color(HIGHLIGHT).scale(1.8), until="and so on")
+        self._zoom_into(b, 2, home)
         radius = self.universe[0].width / 2
         self.rings = VGroup(*[Circle(radius=radius * (0.93 ** k), color=PROMPT, stroke_width=1.5,
                                      stroke_opacity=0.9 - 0.6 * k / 40) for k in range(40)]).move_to(home)
-        b.fill(LaggedStart(*[Create(r) for r in self.rings], lag_ratio=0.05),
-               self.layers.count_to(self.fact("atoms.layers"), rate_func=linear), leave=Pace.QUICK)
-        self.layers.number.clear_updaters()
+        b.at("layer inside layer")
+        b.play(FadeIn(self.layers[0]), Create(self.rings[0]), pace=Pace.QUICK)
+        b.fill(LaggedStart(*[Create(r) for r in self.rings[1:]], lag_ratio=0.05),
+               ChangeDecimalToValue(self.layers[0], layers, rate_func=linear), until="<layers>")
+        b.at("layers")
+        b.play(FadeIn(self.layers[1], shift=LEFT * NUDGE), pace=Pace.QUICK)
+        b.fill(Rotate(self.universe[1], angle=PI / 6, about_point=home), until="to reach")
+        b.play(FadeIn(self.layer_power, shift=DOWN * NUDGE))
+        b.at("possible images")
+        b.play(Indicate(self.power, color=HIGHLIGHT), pace=Pace.SLOW)
+
+    def _atom(self, depth: int):
+        return self.universe[1][7 + depth]
+
+    def _zoom_into(self, b, depth: int, home) -> None:
+        """The lit atom grows into a universe of its own, which takes the old one's place."""
+        atom = self._atom(depth)
+        inner = _universe(Slots.LEFT_PANEL, n_atoms=140, seed=81 + depth)
+        full = inner.width
+        inner.scale(atom.width / full).move_to(atom)
+        b.play(self.universe.animate.scale(18, about_point=atom.get_center()).set_opacity(0),
+               inner.animate.scale(full / inner.width).move_to(home))
+        self.remove(self.universe)
+        self.universe = inner
 
     @beat
     def noise(self, b):
@@ -131,6 +175,7 @@ class PossibleImages(ChapterScene):
         b.play(FadeOut(VGroup(self.universe, self.rings, self.atoms_label, self.layers, self.layer_power)))
         self.flicker = ImagePanel(self.frames[0], Slots.STAGE, caption="a new random image every frame",
                                   caption_color=MUTED)
+        b.at("look like this")  # the noise shows as the voice points at it
         shown_from = self.now
 
         def next_frame(mob):  # by the clock since it appeared, not by a count of calls: a beat reached by
@@ -138,8 +183,10 @@ class PossibleImages(ChapterScene):
             frame = int(round((self.now - shown_from) * self.camera.frame_rate))
             set_pixels(mob, self.frames[frame % len(self.frames)])
 
-        self.add(self.flicker)
+        self.add(self.flicker.image)
         self.flicker.image.add_updater(next_frame)
+        b.play(Create(self.flicker.frame), pace=Pace.QUICK)
+        b.at("a new random")
         b.play(FadeIn(self.flicker.caption), pace=Pace.QUICK)
 
     @beat
@@ -180,13 +227,19 @@ class PossibleImages(ChapterScene):
         start_label = text("random start", size=Type.CAPTION, color=SEED).next_to(walker.dot, DOWN)
         b.play(FadeIn(cloud, lag_ratio=0.002))
         self.add(walker)
-        b.play(FadeIn(walker.dot), FadeIn(start_label), FadeIn(goal), FadeIn(goal_label), pace=Pace.QUICK)
-        b.fill(walker.walk(wander(start, goal.get_center(), seed=3)), leave=Pace.NORMAL)
+        b.at("finds its way")
+        b.play(FadeIn(walker.dot), FadeIn(start_label), pace=Pace.QUICK)
+        # the walk hesitates halfway; the picture it is heading for shows as the voice names it
+        path = wander(start, goal.get_center(), seed=3)
+        halfway = len(path) // 2
+        b.fill(walker.walk(path[:halfway + 1]), until="a few words")
+        b.play(FadeIn(goal), FadeIn(goal_label), pace=Pace.QUICK)
+        b.fill(walker.walk(path[halfway:]), leave=Pace.NORMAL)
         b.play(walker.dot.animate.set_color(GUIDANCE).scale(1.3), pace=Pace.QUICK)
 
 
 def _channel_bars(rgb, levels: int, slot) -> VGroup:
-    """Three bars, one per colour channel, filled to the pixel's value out of the levels."""
+    """Three bars, one per colour channel, filled to the pixel's value out of the levels; under them, the levels."""
     bars = VGroup()
     length = slot.width * 0.5
     for value, colour, name in zip(rgb, RGB_CHANNELS, "RGB"):
@@ -196,6 +249,7 @@ def _channel_bars(rgb, levels: int, slot) -> VGroup:
         label = text(name, size=Type.CAPTION, color=colour).next_to(track, LEFT, buff=GAP)
         number = text(f"{int(value)} / {levels - 1}", size=Type.CAPTION).next_to(track, RIGHT, buff=GAP)
         bars.add(VGroup(track, fill, label, number))
+    bars.add(text(f"{levels} levels each", size=Type.CAPTION, color=MUTED))
     bars.arrange(DOWN, buff=GAP)
     return slot.place(bars)
 

@@ -6,12 +6,13 @@ final image -> the measured error of x̂0 per step as a curve -> the final pictu
 Every image is a real frame of build/data/02_noise_to_image; every figure is read from its facts.
 """
 
-from manim import (DOWN, UP, Create, FadeIn, FadeOut, Rectangle, RoundedRectangle, ValueTracker, VGroup, Write,
-                   always_redraw, linear)
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UP, Create, FadeIn, FadeOut, Indicate, LaggedStart, Rectangle, RoundedRectangle,
+                   Square, ValueTracker, VGroup, Write, always_redraw, linear, there_and_back)
 
 from scenes.beats import ChapterScene, beat
 from scenes.pieces import HousePlot, ImagePanel, KnobLegend, empty_canvas, math, pixel_image, text
-from scenes.style import GAP, NUDGE, HIGHLIGHT, MUTED, PROMPT, SEED, STEPS, Pace, Slots, Type
+from scenes.style import GAP, NUDGE, HIGHLIGHT, MUTED, PROMPT, SEED, SMALL_GAP, STEPS, Pace, Slots, Type
 
 
 class NoiseToImage(ChapterScene):
@@ -28,13 +29,25 @@ class NoiseToImage(ChapterScene):
                                size=Type.LABEL, color=MUTED)
         top = VGroup(self.prompt_box, self.model_line).arrange(DOWN, buff=GAP)
         top.move_to(Slots.STAGE.center).align_to(Slots.STAGE.top * UP, UP)
-        b.play(Create(box), Write(words), pace=Pace.SLOW)
+        b.play(Create(box), pace=Pace.QUICK)
+        b.at("<prompt>")
+        b.play(Write(words))
+        b.at("<model>")
         b.play(FadeIn(self.model_line, shift=UP * NUDGE))
-        # The empty canvas, pixel by pixel: what the model will paint on.
+        # The empty canvas, pixel by pixel: what the model will paint on, its size as the voice says it.
         w, h = self.fact("model.width"), self.fact("model.height")
         self.slots = Slots.STAGE.below(self.model_line.get_bottom()[1]).split(2, gap=1.2)
-        self.canvas = ImagePanel(empty_canvas(w, h), self.slots[0], label=f"{w} \u00d7 {h} pixels")
-        b.fill(*self.canvas.arrive(), leave=Pace.NORMAL)
+        self.canvas = ImagePanel(empty_canvas(w, h), self.slots[0], label=f"{w} \u00d7 {h} pixel canvas")
+        b.fill(FadeIn(self.canvas.image), Create(self.canvas.frame), until="<size>")
+        b.play(FadeIn(self.canvas.label), pace=Pace.QUICK)
+        # "so we can watch every pixel": one pixel, outlined, crosses the canvas
+        cell = self.canvas.image.height / h
+        corner = self.canvas.image.get_corner(UP + LEFT)
+        self.pixel = Square(cell, color=HIGHLIGHT, stroke_width=3).move_to(corner + (RIGHT + DOWN) * cell / 2)
+        b.at("watch every pixel")
+        b.play(Create(self.pixel), pace=Pace.QUICK)
+        b.fill(self.pixel.animate.move_to(self.canvas.image.get_corner(DOWN + RIGHT) + (LEFT + UP) * cell / 2),
+               leave=Pace.QUICK)
 
     @beat
     def start(self, b):
@@ -43,11 +56,18 @@ class NoiseToImage(ChapterScene):
         self.steps = len(self.xt)
         self.k = ValueTracker(0)
         panels = self.slots
-        self.left = ImagePanel(self.xt[0], panels[0], label="what the model sees",
+        self.left = ImagePanel(self.xt[0], panels[0], label="pure noise",
                                caption=f"seed {self.fact('run.seed')}", color=SEED)
-        b.play(FadeOut(self.canvas), *self.left.arrive())
+        b.play(FadeOut(self.canvas), FadeOut(self.pixel), FadeIn(self.left.image), Create(self.left.frame),
+               pace=Pace.QUICK)
         self.left.play_frames(self.xt, self.k)
         self.right_slot = panels[1]
+        b.at("pure noise")
+        b.play(FadeIn(self.left.label), pace=Pace.QUICK)
+        b.at("<seed>")
+        b.play(FadeIn(self.left.caption, shift=UP * NUDGE), pace=Pace.QUICK)
+        b.at("the prompt yet")  # nothing in the noise knows about the prompt
+        b.play(Indicate(self.prompt_box, color=PROMPT), pace=Pace.SLOW)
 
     @beat
     def walk(self, b):
@@ -61,8 +81,17 @@ class NoiseToImage(ChapterScene):
         self.bar = always_redraw(lambda: Rectangle(width=max(0.01, strip.width * (k.get_value() + 1) / steps),
                                                    height=0.08, stroke_width=0, fill_color=STEPS, fill_opacity=1)
                                  .align_to(self.track, [-1, 0, 0]).align_to(self.track, DOWN))
+        b.at("takes")
         b.play(FadeOut(self.left.caption), FadeIn(self.counter), FadeIn(self.track), FadeIn(self.bar),
                pace=Pace.QUICK)
+        # One step told slowly, each part as the voice names it; then the rest of the walk.
+        b.fill(k.animate.set_value(1), until="the noisy image", rate_func=linear)
+        b.play(Indicate(self.left.frame, color=SEED))
+        b.at("and the prompt")
+        b.play(Indicate(self.prompt_box, color=PROMPT))
+        b.at("what it sees")
+        b.play(*self.left.retitle(label="what the model sees"), pace=Pace.QUICK)
+        b.at("the sampler")
         b.fill(k.animate.set_value(steps - 1), rate_func=linear)
 
     @beat
@@ -74,8 +103,9 @@ class NoiseToImage(ChapterScene):
             color=PROMPT)
         b.play(self.k.animate.set_value(0), pace=Pace.NORMAL)
         self.right.play_frames(self.x0, self.k)
-        b.play(*self.right.arrive())
-        b.fill(self.k.animate.set_value(self.steps - 1), rate_func=linear)
+        b.play(FadeIn(self.right.image), Create(self.right.frame), FadeIn(self.right.label[0]))
+        b.fill(self.k.animate.set_value(self.steps - 1), until="thinks", rate_func=linear)
+        b.play(FadeIn(self.right.label[1]), pace=Pace.QUICK)
 
     @beat
     def jump(self, b):
@@ -84,12 +114,19 @@ class NoiseToImage(ChapterScene):
             panel.image.clear_updaters()
         self.left.show(self.x0[0])
         self.right.show(self.array("final"))
-        self.miss = text(f"off by {self.fact('xhat.error_first')} levels per colour", size=Type.CAPTION,
-                         color=HIGHLIGHT).move_to(self.left.caption)
-        b.play(FadeOut(self.counter), *self.left.retitle(label="first guess (step 1)", color=PROMPT),
-               *self.right.retitle(label="final image", color=STEPS))
-        b.at("off by")
-        b.play(FadeIn(self.miss, shift=UP * NUDGE))
+        levels = np.iinfo(self.array("final").dtype).max + 1  # the levels a colour of the image can take
+        self.miss = VGroup(text(f"off by {self.fact('xhat.error_first')} levels per colour,", size=Type.CAPTION,
+                                color=HIGHLIGHT), text(f"out of {levels}", size=Type.CAPTION, color=MUTED))
+        self.miss.arrange(DOWN, buff=SMALL_GAP)
+        self.miss.shift(self.left.caption.get_center() - self.miss[0].get_center())
+        b.play(FadeOut(self.counter), *self.right.retitle(label="final image", color=STEPS))
+        b.at("very first")
+        b.play(*self.left.retitle(label="first guess (step 1)", color=PROMPT), pace=Pace.QUICK)
+        # the frame of the smear swells and settles while the voice says why it is no answer yet
+        b.fill(self.left.frame.animate(rate_func=there_and_back).set_stroke(width=8), until="off by")
+        b.play(FadeIn(self.miss[0], shift=UP * NUDGE))
+        b.at("out of")
+        b.play(FadeIn(self.miss[1], shift=UP * NUDGE), pace=Pace.QUICK)
 
     @beat
     def graph(self, b):
@@ -100,8 +137,12 @@ class NoiseToImage(ChapterScene):
         thumb_slot, plot_slot = Slots.STAGE.below(self.model_line.get_bottom()[1]).columns(1, 2)
         self.plot = HousePlot(plot_slot, [1, steps, max(1, steps // 6)], [0, top, top / 5], "step",
                               "error of the guess (levels per colour)")
-        self.thumb = ImagePanel(self.x0[0], thumb_slot, label="the guess", color=PROMPT)
-        b.play(*self.plot.arrive(), *self.thumb.arrive())
+        quarter, half = self.fact("xhat.quarter_step"), self.fact("xhat.half_step")
+        # the caption's room holds the steps the voice reads out (the caption itself stays unseen)
+        self.thumb = ImagePanel(self.x0[0], thumb_slot, label="the guess", caption=f"after {half} steps",
+                                color=PROMPT)
+        self.thumb.caption.set_opacity(0)
+        b.play(*self.plot.arrive(), FadeIn(self.thumb.image), Create(self.thumb.frame), FadeIn(self.thumb.label))
         k = self.k
         k.set_value(0)
         self.thumb.play_frames(self.x0, k)
@@ -111,15 +152,20 @@ class NoiseToImage(ChapterScene):
         self.dot = always_redraw(lambda: self.plot.mark(k.get_value() + 1,
                                                         float(error[int(round(k.get_value()))]), "")[0])
         self.add(self.curve, self.dot)
-        quarter, half = self.fact("xhat.quarter_step"), self.fact("xhat.half_step")
         self.marks = VGroup(*[self.plot.mark(s, float(error[s - 1]), f"{error[s - 1]:.0f}") for s in (1, quarter, half)])
+        self.after = [text(f"after {s} steps", size=Type.CAPTION, color=PROMPT).move_to(self.thumb.caption)
+                      for s in (quarter, half)]
         b.play(FadeIn(self.marks[0]), pace=Pace.QUICK)
         # Each figure the voice reads lands on its word; the walk gets to that step as it is said.
-        b.fill(k.animate.set_value(quarter - 1), until="<quarter>", rate_func=linear)
+        b.fill(k.animate.set_value(quarter - 1), until="<q_step>", rate_func=linear)
+        b.play(FadeIn(self.after[0]), pace=Pace.QUICK)
+        b.at("<quarter>")
         b.play(FadeIn(self.marks[1]), pace=Pace.QUICK)
-        b.fill(k.animate.set_value(half - 1), until="<half>", rate_func=linear)
+        b.fill(k.animate.set_value(half - 1), until="<h_step>", rate_func=linear)
+        b.play(FadeOut(self.after[0]), FadeIn(self.after[1]), pace=Pace.QUICK)
+        b.at("<half>")
         b.play(FadeIn(self.marks[2]), pace=Pace.QUICK)
-        b.fill(k.animate.set_value(steps - 1), rate_func=linear)
+        b.fill(k.animate.set_value(steps - 1), FadeOut(self.after[1]), rate_func=linear)
 
     @beat
     def closing(self, b):
@@ -134,5 +180,15 @@ class NoiseToImage(ChapterScene):
         knobs = KnobLegend(with_meaning=True)
         legend_slot.place(knobs)
         b.play(FadeIn(big), Create(frame), pace=Pace.SLOW)
-        b.fill(FadeIn(knobs, lag_ratio=0.4), leave=Pace.NORMAL)
+        rows = knobs.rows
+        # each knob as the voice names it; then each lights up in turn, as the video will take them
+        b.at("where you start")
+        b.play(FadeIn(rows["seed"], shift=UP * NUDGE), pace=Pace.QUICK)
+        b.at("the prompt")
+        b.play(FadeIn(rows["prompt"], shift=UP * NUDGE), pace=Pace.QUICK)
+        b.at("steps")
+        b.play(FadeIn(rows["steps"], shift=UP * NUDGE), pace=Pace.QUICK)
+        b.at("how hard")
+        b.play(FadeIn(rows["guidance"], shift=UP * NUDGE), pace=Pace.QUICK)
+        b.fill(LaggedStart(*[Indicate(row, color=HIGHLIGHT) for row in knobs], lag_ratio=1.0), leave=Pace.NORMAL)
 
