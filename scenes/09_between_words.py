@@ -9,11 +9,11 @@ figure is from build/data/09_between_words.
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, DashedLine, Dot, FadeIn, FadeOut, Group, GrowArrow,
-                   LaggedStart, Line, ValueTracker, VGroup, always_redraw, linear)
+                   Indicate, LaggedStart, Line, ValueTracker, VGroup, always_redraw, linear)
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Walker
-from scenes.pieces import DataPlane, HousePlot, ImageGrid, ImagePanel, LabelledCounter, text
+from scenes.pieces import DataPlane, HousePlot, ImageGrid, ImagePanel, LabelledCounter, text, text_parts
 from scenes.style import GAP, HIGHLIGHT, MUTED, PALETTE, PROMPT, SMALL_GAP, Pace, Slots, Type
 
 A_COLOUR, B_COLOUR = PALETTE[0], PALETTE[1]  # the butterfly's and the snail's curves, dots and frames
@@ -33,8 +33,11 @@ class BetweenWords(ChapterScene):
         self.end_b = ImagePanel(self.images[-1], right, label=self.fact("run.prompt_b"), caption=seed,
                                 color=B_COLOUR, label_color=PROMPT)
         self.gap_mark = text("?", size=Type.DISPLAY, color=MUTED).move_to(self.middle.center)
-        b.play(*self.end_a.arrive())
-        b.play(*self.end_b.arrive())
+        b.play(*_arrive_without_caption(self.end_a))
+        b.at("snail")
+        b.play(*_arrive_without_caption(self.end_b))
+        b.at("seed")
+        b.play(FadeIn(self.end_a.caption), FadeIn(self.end_b.caption))
         b.fill(FadeIn(self.gap_mark, scale=0.5), leave=Pace.SLOW)
 
     @beat
@@ -46,41 +49,57 @@ class BetweenWords(ChapterScene):
         track = Line(LEFT, RIGHT, color=MUTED, stroke_width=3)
         track.set_width(self.morph.frame.width)
         self.t_counter = LabelledCounter("t =", 0, places=2, size=Type.CAPTION, number_size=Type.BODY)
-        slider_group = VGroup(track, self.t_counter).arrange(DOWN, buff=GAP * 2)
+        self.stops_note = text(f"{self.fact('run.points')} stops", size=Type.CAPTION, color=MUTED)
+        readout = VGroup(self.t_counter, self.stops_note).arrange(RIGHT, buff=GAP * 4)
+        slider_group = VGroup(track, readout).arrange(DOWN, buff=GAP * 2)
         slider.place(slider_group)
         ticks = VGroup(*[Line(UP, DOWN, color=MUTED, stroke_width=2).set_height(GAP)
                          .move_to(track.point_from_proportion(float(x))) for x in self.t])
         knob = Dot(track.get_left(), radius=0.1, color=PROMPT)
         knob.add_updater(lambda m: m.move_to(track.point_from_proportion(self.k.get_value() / self.last)))
         self.t_counter.number.add_updater(lambda m: m.set_value(self.k.get_value() / self.last))
-        self.slider = VGroup(track, ticks, knob, self.t_counter)
-        b.play(FadeOut(self.gap_mark), *self.morph.arrive(), Create(track), FadeIn(ticks), FadeIn(knob),
-               FadeIn(self.t_counter))
+        self.slider = VGroup(track, ticks, knob, self.t_counter, self.stops_note)
+        b.play(FadeOut(self.gap_mark), *self.morph.arrive(), Create(track), FadeIn(ticks), FadeIn(knob))
         self.morph.play_frames(self.images, self.k)
-        b.fill(self.k.animate.set_value(self.last), rate_func=linear)
+        b.at("slide")
+        b.fill(self.k.animate.set_value(self.last), until="call the position")  # the vectors slide
+        b.play(FadeIn(self.t_counter), self.k.animate.set_value(0))  # the position along the way: t
+        b.at("zero")
+        b.fill(self.k.animate.set_value(self.last), rate_func=linear, until="snail")
+        b.fill(LaggedStart(*[Indicate(t, color=PROMPT) for t in ticks], lag_ratio=0.3), until="<stops>")
+        b.play(FadeIn(self.stops_note), pace=Pace.QUICK)
 
     @beat
     def strip(self, b):
         """All the stops as one grid, read like a page; the biggest change between neighbours marked."""
         self.morph.image.clear_updaters()
         self.t_counter.number.clear_updaters()
-        b.play(FadeOut(Group(self.end_a, self.end_b, self.morph, self.slider)))
+        b.play(FadeOut(Group(self.end_a, self.end_b, self.morph, self.slider)), pace=Pace.QUICK)
         grid_slot, note_slot = Slots.STAGE.rows(6, 1)
         self.grid = ImageGrid(self.images, cols=GRID_COLS, slot=grid_slot)
         self.cursor = self.grid.highlight(0, 0, color=PROMPT)
         self.cursor.add_updater(lambda m: m.move_to(self.grid.cell_center(*divmod(int(round(self.k.get_value())),
                                                                                    GRID_COLS))))
         self.k.set_value(0)
-        b.play(FadeIn(self.grid), Create(self.cursor), pace=Pace.SLOW)
-        b.play(self.k.animate.set_value(self.last), rate_func=linear, share=0.55)
+        count = note_slot.place(text(f"all {self.fact('run.points')} pictures, in order", size=Type.CAPTION,
+                                     color=MUTED))
+        b.at("<pictures>")
+        b.play(FadeIn(self.grid), FadeIn(count), Create(self.cursor), pace=Pace.SLOW)
+        b.fill(self.k.animate.set_value(self.last), rate_func=linear, until="<biggest>")  # read like a page
         self.cursor.clear_updaters()
         start = int(np.argmin(np.abs(self.t - self.fact("path.biggest_jump_from_t"))))
         marks = VGroup(*[self.grid.highlight(*divmod(i, GRID_COLS)) for i in (start, start + 1)])
-        note = text(f"biggest change: t = {self.fact('path.biggest_jump_from_t')} to "
-                    f"{self.fact('path.biggest_jump_to_t')}, {self.fact('path.jump_to_mean_ratio')}"
-                    "\u00d7 the average step", size=Type.CAPTION, color=HIGHLIGHT)
-        self.note = note_slot.place(note)
-        b.play(FadeOut(self.cursor), *[Create(m) for m in marks], FadeIn(self.note))
+        self.note = note_slot.place(text_parts(
+            ["biggest change:", f" t = {self.fact('path.biggest_jump_from_t')}",
+             f" to {self.fact('path.biggest_jump_to_t')},", f" {self.fact('path.jump_to_mean_ratio')}\u00d7 the average step"],
+            size=Type.CAPTION, color=HIGHLIGHT))
+        b.play(FadeOut(self.cursor), FadeOut(count), Create(marks[0]), FadeIn(self.note[0]))
+        b.at("<jump_from>")
+        b.play(FadeIn(self.note[1]), pace=Pace.QUICK)
+        b.at("<jump_to>")
+        b.play(FadeIn(self.note[2]), Create(marks[1]), pace=Pace.QUICK)
+        b.at("<ratio>")
+        b.play(FadeIn(self.note[3]), pace=Pace.QUICK)
         self.marks = marks
 
     @beat
@@ -97,23 +116,35 @@ class BetweenWords(ChapterScene):
         names = VGroup(text("butterfly", size=Type.CAPTION, color=A_COLOUR),
                        text("snail", size=Type.CAPTION, color=B_COLOUR))
         names[0].next_to(self.plot.point(0, float(pa[0])), DOWN + RIGHT, buff=SMALL_GAP)
-        names[1].next_to(self.plot.point(0, float(pb[0])), UP + RIGHT, buff=SMALL_GAP)
+        names[1].next_to(self.plot.point(1, float(pb[-1])), DOWN + LEFT, buff=SMALL_GAP)  # the snail at the end
+        start = self.plot.mark(0, float(pa[0]), f"{self.fact('judge.a_at_start')}", color=A_COLOUR)
         self.walker_panel = ImagePanel(self.images[0], side, label="the picture at t", color=PROMPT)
-        b.play(*self.plot.arrive(), *self.walker_panel.arrive(), FadeIn(names))
+        b.play(*_arrive_without_caption(self.walker_panel, label=False))  # which animal is it?
+        b.at("label judge")
+        b.play(*self.plot.arrive())
+        b.at("picture shows")
+        b.play(FadeIn(self.walker_panel.label), pace=Pace.QUICK)
+        b.at("butterfly")
         self.add(curves)
         self.walker_panel.play_frames(self.images, self.k)
-        b.play(self.k.animate.set_value(self.last), rate_func=linear, share=0.55)
+        b.play(FadeIn(names[0]), pace=Pace.QUICK)
+        b.fill(Indicate(names[0], color=A_COLOUR), until="<a_start>")
+        b.play(FadeIn(start), pace=Pace.QUICK)
+        b.fill(self.k.animate.set_value(self.last), rate_func=linear, until="snail at the end")
+        b.play(FadeIn(names[1]), pace=Pace.QUICK)
         self.walker_panel.image.clear_updaters()
-        self.judge_group = VGroup(self.plot, curves, names)
+        self.judge_group = VGroup(self.plot, curves, names, start)
         if self.fact("judge.switch_found"):
             at = self.fact("judge.switch_t")
             line = DashedLine(self.plot.point(at, 0), self.plot.point(at, 1), color=HIGHLIGHT)
             label = text(f"t = {at}", size=Type.LABEL, color=HIGHLIGHT)
             label.next_to(self.plot.point(at, 1), DOWN + RIGHT, buff=SMALL_GAP)
             self.judge_group.add(line, label)
+            b.at("overtakes")
             self.walker_panel.show(self.images[self.fact("judge.switch_index")])
-            b.play(Create(line), FadeIn(label), *self.walker_panel.retitle(label="the snail overtakes",
-                                                                           color=HIGHLIGHT))
+            b.play(*self.walker_panel.retitle(label="the snail overtakes", color=HIGHLIGHT))
+            b.at("<switch>")
+            b.play(Create(line), FadeIn(label))
 
     def _partial_curve(self, probs: np.ndarray, colour: str):
         """A probability curve drawn up to the tracker's stop (interpolated between stops)."""
@@ -145,26 +176,48 @@ class BetweenWords(ChapterScene):
         nearest = self.fact("map.nearest_prompt_per_point")
         pa, pb = self.array("prob_a"), self.array("prob_b")
         seen = [self.fact("run.prompt_a") if a >= b_ else self.fact("run.prompt_b") for a, b_ in zip(pa, pb)]
-        self.reading = VGroup(text("nearest prompt to the words", size=Type.CAPTION, color=MUTED),
+        kept = words.place(text(f"the map keeps {self.fact('map.explained_variance_pct')}% of how they differ",
+                                size=Type.CAPTION, color=MUTED))
+        self.reading = VGroup(text("nearest prompt in the full space", size=Type.CAPTION, color=MUTED),
                               text(nearest[0], size=Type.BODY, color=PROMPT),
                               text("the judge sees", size=Type.CAPTION, color=MUTED),
                               text(seen[0], size=Type.BODY, color=HIGHLIGHT)).arrange(DOWN, buff=SMALL_GAP)
         self.reading[2].shift(DOWN * GAP)
         self.reading[3].shift(DOWN * GAP)
         words.place(self.reading)
-        b.play(FadeIn(self.plane), LaggedStart(*[FadeIn(d, scale=0.5) for d in dots], lag_ratio=0.05),
+        turns = nearest.index(ends[1]) if self.fact("map.nearest_b_found") else None
+        turn_mark = VGroup()
+        if turns is not None:
+            turn_dot = Dot(self.plane.to_scene(path[turns]), radius=0.06, color=PROMPT)
+            turn_mark.add(turn_dot, *_labels_beside(VGroup(turn_dot), [f"t = {self.fact('map.nearest_b_from_t')}"],
+                                                   [PROMPT], self.plane[0], avoid=self.plane.to_scene(path),
+                                                   others=list(labels) + list(dots)))
+        b.play(FadeIn(self.plane), Create(self.road))  # the path on a map
+        b.at("related")
+        b.play(LaggedStart(*[FadeIn(d, scale=0.5) for d in dots], lag_ratio=0.05),
                FadeIn(labels, lag_ratio=0.05), pace=Pace.SLOW)
-        b.play(Create(self.road), *self.map_panel.arrive(), FadeIn(self.reading))
+        b.at("<kept>")
+        b.play(FadeIn(kept), pace=Pace.QUICK)
+        b.at("<walk>")
         self.add(walker)
+        b.play(FadeOut(kept), FadeIn(self.reading), *_arrive_without_caption(self.map_panel, label=False),
+               FadeIn(walker.dot))
         self.map_panel.play_frames(self.images, self.k)
         for value, names, colour in ((self.reading[1], nearest, PROMPT), (self.reading[3], seen, HIGHLIGHT)):
             value.add_updater(_reader(names, self.k, colour))
+        if turns is not None:  # the words turn to the snail
+            b.fill(self.k.animate.set_value(turns), rate_func=linear, until="<turn>")
+            b.play(FadeIn(turn_mark), pace=Pace.QUICK)
+        if self.fact("map.picture_turns_later"):  # the picture follows only later
+            b.fill(self.k.animate.set_value(self.fact("judge.switch_index")), rate_func=linear,
+                   until="picture follows")
+        b.play(FadeIn(self.map_panel.label), pace=Pace.QUICK)
         b.fill(self.k.animate.set_value(self.last), rate_func=linear, leave=Pace.NORMAL)
         self.reading[1].clear_updaters()
         self.reading[3].clear_updaters()
         self.map_panel.image.clear_updaters()
         walker.dot.clear_updaters()
-        self.map_group = Group(self.plane, dots, labels, self.road, walker, self.map_panel, self.reading)
+        self.map_group = Group(self.plane, dots, labels, self.road, walker, self.map_panel, self.reading, turn_mark)
 
     @beat
     def closing(self, b):
@@ -183,6 +236,11 @@ class BetweenWords(ChapterScene):
         b.play(FadeIn(self.strip.image), FadeIn(left), GrowArrow(arrow), FadeIn(right), pace=Pace.SLOW)
         b.play(Create(cursor), pace=Pace.QUICK)
         b.fill(self.k.animate.set_value(self.last), rate_func=linear, leave=Pace.SLOW)
+
+
+def _arrive_without_caption(panel: ImagePanel, label: bool = True):
+    """A panel's arrival without its caption (and without its label): those show when the voice names them."""
+    return [FadeIn(panel.image), Create(panel.frame)] + ([FadeIn(panel.label)] if label else [])
 
 
 def _along(path: np.ndarray, k: float) -> np.ndarray:
@@ -204,10 +262,10 @@ def _reader(names, tracker, colour: str):
     return read
 
 
-def _labels_beside(dots: VGroup, names, colours, frame, avoid=()) -> VGroup:
-    """A label beside each dot, on the first side where it covers no other label, dot or ``avoid`` point
-    (a drawn path) and stays in the frame."""
-    placed, labels = [], VGroup()
+def _labels_beside(dots: VGroup, names, colours, frame, avoid=(), others=()) -> VGroup:
+    """A label beside each dot, on the first side where it covers no other label, dot (or ``others``) or
+    ``avoid`` point (a drawn path) and stays in the frame."""
+    placed, labels = list(others), VGroup()
     sides = (RIGHT, LEFT, UP, DOWN, UP + RIGHT, DOWN + RIGHT, UP + LEFT, DOWN + LEFT)
     for dot, name, colour in zip(dots, names, colours):
         label = text(name, size=Type.LABEL, color=colour)

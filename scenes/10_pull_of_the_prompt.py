@@ -9,12 +9,13 @@ usual and the largest s -> low, best and largest s side by side. From build/data
 """
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Create, DashedLine, FadeIn, FadeOut, Group,
-                   LaggedStart, ValueTracker, VGroup, Write, linear)
+from manim import (DOWN, LEFT, RIGHT, UP, Create, DashedLine, Dot, FadeIn, FadeOut, Group, Indicate, ValueTracker,
+                   VGroup, Write, linear, there_and_back)
 
 from scenes.beats import ChapterScene, beat
 from scenes.compass import Compass
-from scenes.pieces import HousePlot, ImagePanel, LabelledCounter, math, text
+from scenes.layout import unspoken
+from scenes.pieces import HousePlot, ImagePanel, LabelledCounter, math, text, text_parts
 from scenes.style import GAP, GUIDANCE, HIGHLIGHT, MUTED, PALETTE, PROMPT, SMALL_GAP, TEXT, Pace, Slots, Type
 
 SATURATION, CONTRAST, CLIPPED = PALETTE[0], PALETTE[2], PALETTE[1]
@@ -29,13 +30,24 @@ def eps(symbol: str, color: str = TEXT):
 
 def s_ticks(plot: HousePlot, scales, every: int = 3) -> VGroup:
     """Whole-number ticks under the s axis (the house axes would print every number with the y axis' places)."""
-    return VGroup(*[text(f"{s:g}", size=Type.LABEL, color=MUTED).next_to(plot.point(float(s), 0), DOWN)
-                    for s in scales[::every]])
+    return unspoken(VGroup(*[text(f"{s:g}", size=Type.LABEL, color=MUTED).next_to(plot.point(float(s), 0), DOWN)
+                             for s in scales[::every]]))
 
 
 def nice_top(peak: float, step: float, headroom: float = 1.15) -> float:
     """The axis' top: the peak with some headroom, rounded up to a whole number of steps."""
     return float(np.ceil(peak * headroom / step) * step)
+
+
+def without_caption(panel: ImagePanel, label: bool = True):
+    """A panel's arrival without its caption (and without its label): those show when the voice names them."""
+    return [FadeIn(panel.image), Create(panel.frame)] + ([FadeIn(panel.label)] if label else [])
+
+
+def end_mark(plot: HousePlot, x: float, y: float, words, color: str, direction) -> VGroup:
+    """A dot at a curve's end and the words beside it (a Text, or text_parts that show one at a time)."""
+    dot = Dot(plot.point(x, y), color=color)
+    return VGroup(dot, words.next_to(dot, direction, buff=SMALL_GAP))
 
 
 class PullOfThePrompt(ChapterScene):
@@ -51,8 +63,15 @@ class PullOfThePrompt(ChapterScene):
                                  caption="without the prompt", color=MUTED)
         self.step_note = text(step, size=Type.CAPTION, color=MUTED)
         self.step_note.next_to(Group(self.cond, self.uncond), DOWN, buff=GAP * 3)
-        b.play(*self.uncond.arrive(), share=0.35)
-        b.play(*self.cond.arrive(), share=0.35)
+        b.play(*without_caption(self.uncond))  # the model predicts the noise...
+        b.at("twice")
+        b.play(*without_caption(self.cond))
+        b.at("without")
+        b.play(FadeIn(self.uncond.caption), pace=Pace.QUICK)
+        b.at("with it")
+        b.fill(Indicate(self.cond.frame, color=PROMPT), until="snail")
+        b.play(FadeIn(self.cond.caption), pace=Pace.QUICK)
+        b.at("step")
         b.play(FadeIn(self.step_note, shift=UP * GAP))
 
     @beat
@@ -74,12 +93,19 @@ class PullOfThePrompt(ChapterScene):
         share = VGroup(text(f"{self.fact('arithmetic.diff_to_uncond_pct')}% of the size of", size=Type.BODY,
                             color=HIGHLIGHT), eps(r"\varepsilon_u", HIGHLIGHT)).arrange(RIGHT, buff=GAP)
         share.move_to(self.step_note)
-        b.play(FadeIn(minus), FadeIn(equals), FadeOut(self.step_note))
-        b.play(*self.diff.arrive(), FadeIn(gain), FadeIn(share, shift=UP * GAP), pace=Pace.SLOW)
+        b.play(FadeIn(minus), FadeIn(equals), FadeOut(self.step_note), pace=Pace.QUICK)
+        b.at("difference")
+        b.play(*self.diff.arrive())
+        b.at("<share>")
+        b.play(FadeIn(share, shift=UP * GAP))
         i = ValueTracker(0)
         self.diff.play_frames(frames, i)
         gain.number.add_updater(lambda m: m.set_value(gains[int(round(i.get_value()))]))
-        b.fill(i.animate.set_value(len(gains) - 1), rate_func=linear, leave=Pace.SLOW)
+        b.at("to see it")
+        b.play(FadeIn(gain), pace=Pace.QUICK)
+        b.fill(i.animate.set_value(len(gains) - 1), rate_func=linear, until="<gain>")  # lands on the gain said
+        b.at("faint")  # faint again at the ε's own scale, then amplified once more
+        b.fill(i.animate.set_value(0), rate_func=there_and_back, leave=Pace.SLOW)
         self.diff.image.clear_updaters()
         gain.number.clear_updaters()
         self.difference_group = Group(self.cond, self.uncond, self.diff, gain, minus, equals, share)
@@ -87,7 +113,7 @@ class PullOfThePrompt(ChapterScene):
     @beat
     def formula(self, b):
         """ε̂ = ε_u + s·(ε_c − ε_u) as image panels, s stepping up; the picture each ε̂ points to."""
-        b.play(FadeOut(self.difference_group))
+        b.play(FadeOut(self.difference_group), pace=Pace.QUICK)
         top, panels = Slots.STAGE.rows(1, 4)
         self.equation = math(r"\hat\varepsilon", "=", r"\varepsilon_u", "+", "s", r"\,(\varepsilon_c - \varepsilon_u)",
                              size=Type.HEADING)
@@ -111,14 +137,32 @@ class PullOfThePrompt(ChapterScene):
         s_value.number.add_updater(lambda m: m.set_value(scales[int(round(self.i.get_value()))]))
         times = math(r"\times", size=Type.HEADING)
         operator = cols[2].place(VGroup(s_value, times).arrange(DOWN, buff=SMALL_GAP))
+        arrow = math(r"\rightarrow", size=Type.HEADING, color=MUTED).move_to(cols[6].center)
         ops = VGroup(math("+", size=Type.HEADING).move_to(cols[1].center), operator,
-                     math("=", size=Type.HEADING).move_to(cols[4].center),
-                     math(r"\rightarrow", size=Type.HEADING, color=MUTED).move_to(cols[6].center))
+                     math("=", size=Type.HEADING).move_to(cols[4].center), arrow)
+        uncond, diff, hat, picture = self.parts
         b.play(Write(self.equation), pace=Pace.SLOW)
-        b.play(LaggedStart(*[FadeIn(p) for p in self.parts], FadeIn(ops), lag_ratio=0.2))
+        b.at("adds it back")
+        b.play(*without_caption(uncond), *diff.arrive(), *without_caption(hat), FadeIn(ops[0]), FadeIn(times),
+               FadeIn(ops[2]))
         self.parts[2].play_frames(guided, self.i)
         self.parts[3].play_frames(x0, self.i)
-        b.fill(self.i.animate.set_value(len(scales) - 1), rate_func=linear)
+        b.at("s =")
+        b.play(FadeIn(s_value), pace=Pace.QUICK)  # s = 0
+        b.at("prompt is ignored")
+        b.play(FadeIn(uncond.caption), pace=Pace.QUICK)
+        b.at("s = 1")
+        b.play(self.i.animate.set_value(1), pace=Pace.QUICK)
+        b.at("above")
+        b.fill(self.i.animate.set_value(len(scales) - 1), rate_func=linear, until="exaggerated")
+        b.at("picture")  # on the right, the picture it points to
+        b.play(*without_caption(picture), FadeIn(arrow))
+        b.at("step")
+        b.play(FadeIn(picture.caption), pace=Pace.QUICK)
+        b.at("guided")
+        b.play(FadeIn(hat.caption), pace=Pace.QUICK)
+        b.fill(self.i.animate.set_value(0), rate_func=linear, until="s = 0")  # even at s = 0...
+        b.fill(Indicate(picture.frame, color=GUIDANCE), leave=Pace.SLOW)  # ...the picture shows the earlier steps
         for p in self.parts[2:]:
             p.image.clear_updaters()
         s_value.number.clear_updaters()
@@ -127,7 +171,7 @@ class PullOfThePrompt(ChapterScene):
     @beat
     def needle(self, b):
         """The compass: its needle pulled harder as s grows (the size of s·(ε_c − ε_u), measured)."""
-        b.play(FadeOut(self.formula_group))
+        b.play(FadeOut(self.formula_group), pace=Pace.QUICK)
         self.scales, needle = self.array("scales"), self.array("needle")
         dial_slot, self.side = Slots.STAGE.columns(1, 1, gap=GAP * 3)
         ring, goal = dial_slot.rows(5, 1)
@@ -139,23 +183,34 @@ class PullOfThePrompt(ChapterScene):
         self.s = ValueTracker(0)
         readouts = self.side.stack(2)
         self.s_counter = LabelledCounter("guidance scale s =", 0, color=GUIDANCE, label_color=GUIDANCE)
-        self.push = LabelledCounter("push", 0, places=3, color=HIGHLIGHT, size=Type.CAPTION, number_size=Type.BODY,
-                                    label_color=MUTED)
+        places = len(str(self.fact("needle.at_default")).split(".")[-1])  # the push as the voice says it
+        self.push = LabelledCounter("push", 0, places=places, color=HIGHLIGHT, size=Type.CAPTION,
+                                    number_size=Type.BODY, label_color=MUTED)
         self.push_meaning = math(r"\text{size of }", "s", r"\,(\varepsilon_c - \varepsilon_u)", size=Type.BODY,
                                  color=MUTED)
         self.push_meaning[1].set_color(GUIDANCE)
         readouts[0].place(self.s_counter)
-        readouts[1].place(VGroup(self.push, self.push_meaning).arrange(DOWN, buff=GAP))
+        default = self.fact("run.default_scale")
+        self.stronger = text(f"{self.fact('needle.max_to_default_ratio')}\u00d7 stronger than at s = {default:g}",
+                             size=Type.CAPTION, color=HIGHLIGHT)
+        readouts[1].place(VGroup(self.push, self.push_meaning, self.stronger).arrange(DOWN, buff=GAP))
         last = len(self.scales) - 1
+        usual = int(np.argmin(np.abs(self.scales - default)))
         self.s_counter.number.add_updater(lambda m: m.set_value(self.scales[int(round(self.s.get_value()))]))
         self.push.number.add_updater(lambda m: m.set_value(needle[int(round(self.s.get_value()))]))
         # The needle reaches the ring at the largest scale: its length is the measured push.
         self.compass.strength.add_updater(lambda m: m.set_value(float(np.interp(self.s.get_value(), range(last + 1),
                                                                                    needle / needle.max()))))
         self.add(self.compass.strength)  # a tracker runs its updater only while in the scene
-        b.play(Create(self.compass), FadeIn(self.goal), FadeIn(self.s_counter), FadeIn(self.push),
-               FadeIn(self.push_meaning))
-        b.fill(self.s.animate.set_value(last), rate_func=linear)
+        b.play(Create(self.compass), FadeIn(self.goal), FadeIn(self.s_counter))
+        b.fill(self.s.animate.set_value(usual), rate_func=linear, until="<n_usual>")  # s: how hard it pulls
+        b.at("push")
+        b.play(FadeIn(self.push.label), FadeIn(self.push_meaning), pace=Pace.QUICK)
+        b.at("<n_push>")
+        b.play(FadeIn(self.push.number), pace=Pace.QUICK)
+        b.fill(self.s.animate.set_value(last), rate_func=linear, until="<n_max>")
+        b.at("<n_ratio>")
+        b.play(FadeIn(self.stronger), pace=Pace.QUICK)
 
     @beat
     def sweep(self, b):
@@ -164,7 +219,8 @@ class PullOfThePrompt(ChapterScene):
         counter_slot, panel_slot = self.side.rows(1, 4)
         self.picture = ImagePanel(images[0], panel_slot, caption=f"seed {self.fact('run.fixed_seed')}",
                                   color=GUIDANCE)
-        b.play(FadeOut(self.push), FadeOut(self.push_meaning), self.s_counter.animate.move_to(counter_slot.center))
+        b.play(FadeOut(self.push), FadeOut(self.push_meaning), FadeOut(self.stronger),
+               self.s_counter.animate.move_to(counter_slot.center))
         b.play(*self.picture.arrive(), self.s.animate.set_value(0))
         self.picture.play_frames(images, self.s)
         b.fill(self.s.animate.set_value(len(self.scales) - 1), rate_func=linear)
@@ -175,7 +231,7 @@ class PullOfThePrompt(ChapterScene):
     @beat
     def adherence(self, b):
         """The judge's probability of the prompted subject per s, averaged over seeds; its peak marked."""
-        b.play(FadeOut(Group(self.compass, self.goal, self.s_counter, self.picture)))
+        b.play(FadeOut(Group(self.compass, self.goal, self.s_counter, self.picture)), pace=Pace.QUICK)
         prob, scales = self.array("adherence_prob"), self.scales
         step = 0.1
         top = nice_top(float(prob.max()), step, headroom=1.3)
@@ -183,25 +239,44 @@ class PullOfThePrompt(ChapterScene):
                               f"the judge's probability of \u201c{self.fact('run.prompt')}\u201d "
                               f"(mean of {self.fact('run.seeds')} seeds)", x_numbers=False, places=1)
         ticks = s_ticks(self.plot, scales)
-        curve = self.plot.curve(scales, prob, color=GUIDANCE)
         default = self.fact("run.default_scale")
+        # The curve in three pieces, each drawn until the voice reaches the figure where it ends.
+        last = len(scales) - 1
+        at_default = int(np.argmin(np.abs(scales - default)))
+        at_peak = min(max(int(np.argmin(np.abs(scales - self.fact("adherence.peak_scale")))), at_default + 1), last - 1)
+        curve = VGroup(*[self.plot.curve(scales[lo:hi + 1], prob[lo:hi + 1], color=GUIDANCE)
+                         for lo, hi in ((0, at_default), (at_default, at_peak), (at_peak, last))])
         usual = DashedLine(self.plot.point(default, 0), self.plot.point(default, top), color=MUTED)
         usual_label = text(f"usual, s = {default:g}", size=Type.LABEL, color=MUTED)
         usual_label.next_to(self.plot.point(default, top), DOWN + LEFT, buff=SMALL_GAP)
         peak_s, peak = self.fact("adherence.peak_scale"), self.fact("adherence.peak")
         marks = VGroup(self.plot.mark(0, self.fact("adherence.at_zero"), f"{self.fact('adherence.at_zero')}"),
+                       self.plot.mark(default, self.fact("adherence.at_default"),
+                                      f"{self.fact('adherence.at_default')}", direction=DOWN + RIGHT),
                        self.plot.mark(peak_s, peak, f"peak {peak} at s = {peak_s:g}", direction=UP),
                        self.plot.mark(float(scales[-1]), self.fact("adherence.at_max"),
                                       f"{self.fact('adherence.at_max')}", direction=DOWN))
-        b.play(*self.plot.arrive(), FadeIn(ticks), Create(usual), FadeIn(usual_label))
-        b.fill(Create(curve, rate_func=linear), LaggedStart(*[FadeIn(m) for m in marks], lag_ratio=0.45))
+        b.at("label judge")
+        b.play(Create(self.plot.axes), FadeIn(self.plot.y_label))
+        b.at("without guidance")
+        b.play(FadeIn(self.plot.x_label), FadeIn(ticks), pace=Pace.QUICK)
+        b.at("<a_zero>")
+        b.play(FadeIn(marks[0]), pace=Pace.QUICK)
+        b.fill(Create(curve[0], rate_func=linear), until="<a_usual>")
+        b.play(Create(usual), FadeIn(usual_label), pace=Pace.QUICK)
+        b.at("<a_default>")
+        b.play(FadeIn(marks[1]), pace=Pace.QUICK)
+        b.fill(Create(curve[1], rate_func=linear), until="<a_peak>")
+        b.play(FadeIn(marks[2]), pace=Pace.QUICK)
+        b.fill(Create(curve[2], rate_func=linear), until="<a_max>")
+        b.play(FadeIn(marks[3]), pace=Pace.QUICK)
         self.adherence_group = VGroup(self.plot, ticks, curve, usual, usual_label, marks)
 
     @beat
     def colour(self, b):
         """Saturation, contrast and burnt-out values per s (all seeds), beside the pictures at the usual and the
         largest s."""
-        b.play(FadeOut(self.adherence_group))
+        b.play(FadeOut(self.adherence_group), pace=Pace.QUICK)
         scales = self.scales
         plot_slot, side = Slots.STAGE.columns(1.8, 1, gap=GAP * 3)
         series = [(self.array("saturation"), SATURATION, "saturation", UP),
@@ -225,14 +300,39 @@ class PullOfThePrompt(ChapterScene):
         self.usual = ImagePanel(images[i_default], upper, label=f"s = {default:g}", color=MUTED)
         self.strong = ImagePanel(images[-1], lower, label=f"s = {scales[-1]:g}", color=GUIDANCE,
                                  label_color=GUIDANCE)
-        b.play(*self.colour_plot.arrive(), FadeIn(ticks), *self.usual.arrive(), *self.strong.arrive())
-        b.fill(LaggedStart(*[LaggedStart(Create(c), FadeIn(label)) for c, label in zip(curves, labels)], lag_ratio=0.5))
-        self.colour_group = Group(self.colour_plot, ticks, curves, labels, self.usual, self.strong)
+        end = float(scales[-1])
+        ratio = [f"{r}\u00d7" for r in (self.fact("colour.guidance_saturation_ratio"),
+                                         self.fact("colour.guidance_contrast_ratio"),
+                                         self.fact("colour.guidance_clipped_ratio"))]
+        ends = VGroup(*[end_mark(self.colour_plot, end, float(v[-1]), words, c, side) for (v, c, *_), words, side in
+                        zip(series, [text(ratio[0], size=Type.LABEL, color=SATURATION),
+                                     text(ratio[1], size=Type.LABEL, color=CONTRAST),
+                                     text_parts([ratio[2], f" ({self.fact('colour.clipped_pct_at_max')}%)"],
+                                                size=Type.LABEL, color=CLIPPED)],
+                            (UP + LEFT, DOWN + LEFT, UP + LEFT))])
+        b.play(*self.colour_plot.arrive(), FadeIn(ticks), *self.strong.arrive())  # too much guidance?
+        b.at("<c_sat>")
+        b.play(FadeIn(labels[0]), pace=Pace.QUICK)
+        b.fill(Create(curves[0]), until="<c_sat_ratio>")
+        b.play(FadeIn(ends[0]), pace=Pace.QUICK)
+        b.at("<c_usual>")
+        b.play(*self.usual.arrive(), pace=Pace.QUICK)
+        b.fill(Create(curves[1]), until="<c_contrast>")
+        b.play(FadeIn(labels[1]), pace=Pace.QUICK)
+        b.at("<c_con_ratio>")
+        b.play(FadeIn(ends[1]), pace=Pace.QUICK)
+        b.fill(Create(curves[2]), until="<c_clip_ratio>")
+        b.play(FadeIn(ends[2][0]), FadeIn(ends[2][1][0]), pace=Pace.QUICK)
+        b.at("<c_values>")
+        b.play(FadeIn(labels[2]), pace=Pace.QUICK)
+        b.at("<c_clip_pct>")
+        b.play(FadeIn(ends[2][1][1]), pace=Pace.QUICK)
+        self.colour_group = Group(self.colour_plot, ticks, curves, labels, ends, self.usual, self.strong)
 
     @beat
     def closing(self, b):
         """No guidance, the judge's best, the largest: the same seed side by side."""
-        b.play(FadeOut(self.colour_group))
+        b.play(FadeOut(self.colour_group), pace=Pace.QUICK)
         images, scales = self.array("images")[:, 0], self.scales
         chosen = [0.0, self.fact("adherence.peak_scale"), float(scales[-1])]
         names = ["no guidance", "the judge's best s", "the largest s"]
@@ -240,4 +340,8 @@ class PullOfThePrompt(ChapterScene):
         panels = [ImagePanel(images[int(np.argmin(np.abs(scales - s)))], slot, label=f"s = {s:g}", caption=name,
                              color=GUIDANCE, label_color=GUIDANCE)
                   for s, name, slot in zip(chosen, names, slots)]
-        b.fill(LaggedStart(*[FadeIn(p, shift=RIGHT * GAP) for p in panels], lag_ratio=0.5), leave=Pace.SLOW)
+        b.play(FadeIn(panels[0], shift=RIGHT * GAP))  # no guidance
+        b.at("<little>")
+        b.play(FadeIn(panels[1], shift=RIGHT * GAP))  # a little
+        b.at("<much>")
+        b.play(FadeIn(panels[2], shift=RIGHT * GAP))  # too much

@@ -34,6 +34,17 @@ def tex_thousands(n: int) -> str:
     return thousands(n).replace(",", "{,}")
 
 
+def text_parts(parts: list[str], size: float = Type.BODY, color: str = TEXT) -> VGroup:
+    """One line of text in consecutive parts that can show one at a time, each as the voice says it: each part
+    is its own Text, set exactly where it sits in the whole line (``parts`` joined as written)."""
+    whole, glyphs, placed = text("".join(parts), size=size, color=color), 0, VGroup()
+    for part in parts:
+        n = len(part.replace(" ", ""))  # one glyph per character, spaces excluded
+        placed.add(text(part.strip(), size=size, color=color).move_to(VGroup(*whole.submobjects[glyphs:glyphs + n])))
+        glyphs += n
+    return placed
+
+
 class WordLines(VGroup):
     """Words set in lines no wider than ``width`` (text does not wrap by itself); ``words`` keeps them in
     reading order, so they can appear one at a time. Each line is one Text, so words share a baseline."""
