@@ -91,7 +91,8 @@ class BetweenWords(ChapterScene):
         marks = VGroup(*[self.grid.highlight(*divmod(i, GRID_COLS)) for i in (start, start + 1)])
         self.note = note_slot.place(text_parts(
             ["biggest change:", f" t = {self.fact('path.biggest_jump_from_t')}",
-             f" to {self.fact('path.biggest_jump_to_t')},", f" {self.fact('path.jump_to_mean_ratio')}\u00d7 the average step"],
+             f" to {self.fact('path.biggest_jump_to_t')},",
+             f" {self.fact('path.jump_to_mean_ratio')}\u00d7 the average step"],
             size=Type.CAPTION, color=HIGHLIGHT))
         b.play(FadeOut(self.cursor), FadeOut(count), Create(marks[0]), FadeIn(self.note[0]))
         b.at("<jump_from>")

@@ -40,7 +40,8 @@ def text_parts(parts: list[str], size: float = Type.BODY, color: str = TEXT) -> 
     whole, glyphs, placed = text("".join(parts), size=size, color=color), 0, VGroup()
     for part in parts:
         n = len(part.replace(" ", ""))  # one glyph per character, spaces excluded
-        placed.add(text(part.strip(), size=size, color=color).move_to(VGroup(*whole.submobjects[glyphs:glyphs + n])))
+        in_place = VGroup(*whole.submobjects[glyphs:glyphs + n])
+        placed.add(text(part.strip(), size=size, color=color).move_to(in_place))
         glyphs += n
     return placed
 
