@@ -25,6 +25,7 @@ from pathlib import Path
 from manim import tempconfig
 
 from journey_base.chapters import Chapter, load_module
+from journey_base.facts import lookup_fact
 from journey_base.files import atomic_write_bytes, temp_dir
 from journey_base.freshness import stage_key
 from journey_base.paths import BUILD
@@ -113,7 +114,7 @@ def plan_beats(chapter: Chapter, quality: str, scene: ChapterScene) -> list[Beat
                   title=scene.timeline["title"])
     plans = []
     for i, start in enumerate(scene.beat_starts):
-        reads = sorted([kind, name, files.get(f"{name}.npy") if kind == "array" else _fact(scene, name)]
+        reads = sorted([kind, name, files.get(f"{name}.npy") if kind == "array" else lookup_fact(scene.data.facts, name)]
                        for kind, name in start["reads"])
         key = stage_key(**common, beat=[i, start["cue"]], state=start["state"], phase=start["phase"],
                         speech=segments[i], reads=reads, tail=scene.tail if i == last else 0.0)
@@ -125,13 +126,6 @@ def plan_beats(chapter: Chapter, quality: str, scene: ChapterScene) -> list[Beat
 
 def beats_folder(chapter: Chapter, quality: str) -> Path:
     return chapter.work_dir(quality) / BEATS_DIR / chapter.id
-
-
-def _fact(scene: ChapterScene, name: str):
-    node = scene.data.facts
-    for part in name.split("."):
-        node = node[part]
-    return node
 
 
 def stale(plans: list[BeatPlan], force: bool = False) -> list[BeatPlan]:

@@ -16,8 +16,9 @@ A script is plain text (one file per chapter in ``narration/``)::
                         ``b.at("<mark>")`` starts what follows when the voice reaches the next word.
 - ``@claim COND`` / ``@or COND`` / ``@otherwise`` / ``@end``  a guarded claim: the first wording whose
                         condition the data makes true is spoken (see diffusion_journey/claims.py).
-- A blank line ends a paragraph (a longer pause). Sentences end with ``.``, ``!`` or ``?``;
-  each sentence becomes one subtitle.
+- A blank line ends a paragraph (a longer pause). Sentences end with ``.``, ``!`` or ``?``; each is voiced
+  as one clip, or one per stretch between its cue marks. Subtitles are cut from the voiced words, not by
+  sentence (diffusion_journey/subtitles.py: a long sentence takes several cues, short ones may share one).
 
 Every mistake raises :class:`NarrationError`, whose message starts with ``file:line:``.
 """
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
+from journey_base.facts import lookup_fact
 from journey_base.files import shown
 
 from .claims import Alternative, ClaimBlock, ClaimSyntaxError, Condition, Decision, choose
@@ -315,18 +317,6 @@ def _tokenize_line(line: str, line_no: int, path: str | Path) -> list[Token]:
     return tokens
 
 
-def lookup_fact(facts: Mapping, name: str):
-    """``facts["a"]["b"]`` for ``"a.b"``; KeyError if absent."""
-    node = facts
-    for part in name.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise KeyError(name)
-        node = node[part]
-    if isinstance(node, Mapping):
-        raise KeyError(name)
-    return node
-
-
 def format_fact(value) -> str:
     """How a figure reads in speech and subtitles: 29592 -> '29,592', 0.125 -> '0.125'."""
     if isinstance(value, bool):
@@ -344,8 +334,17 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
     ``known_cues`` are the cues the chapter's scene waits on: a cue the script uses that the scene
     does not know, or one the scene needs that the script lacks, is an error.
     """
-    # Keep the wording each claim's data makes true, then check every placeholder (in dropped wordings too).
     tokens, decisions = _choose_claims(script, facts)
+    _check_placeholders(script, facts)
+    if known_cues is not None:
+        _check_cues(script, known_cues)
+    segments, sentences = _Splitter(script.path).split(_fill_in(tokens, facts))
+    return Plan(script.title, segments, sentences, decisions, path=script.path)
+
+
+def _check_placeholders(script: Script, facts: Mapping) -> None:
+    """Every placeholder names a figure of the data, those of the wordings the claims dropped too (data that
+    changes may choose them next time)."""
     for token in script.placeholders:
         try:
             lookup_fact(facts, token.name)
@@ -354,115 +353,132 @@ def plan(script: Script, facts: Mapping, known_cues: list[str] | tuple[str, ...]
             raise NarrationError(
                 script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
             ) from None
-    # Resolve placeholders into text, keeping the stream of text / cue / paragraph tokens.
+
+
+def _check_cues(script: Script, known_cues: list[str] | tuple[str, ...]) -> None:
+    """The script marks exactly the cues the scene waits on, in the scene's order."""
+    for cue in script.cues:
+        if cue.name not in known_cues:
+            raise NarrationError(
+                script.path, cue.line,
+                f"unknown cue [[{cue.name}]]: the scene waits on {', '.join(known_cues) or 'no cues'}",
+            )
+    used = {c.name for c in script.cues}
+    missing = [c for c in known_cues if c not in used]
+    if missing:
+        last = script.tokens[-1].line if script.tokens else 1
+        raise NarrationError(
+            script.path, last, f"the scene waits on cue(s) {', '.join(missing)} that the script never marks"
+        )
+    for cue, expected in zip(script.cues, known_cues):
+        if cue.name != expected:
+            raise NarrationError(
+                script.path, cue.line,
+                f"cue [[{cue.name}]] is out of order: the scene waits on {', '.join(known_cues)} in that order",
+            )
+
+
+def _fill_in(tokens: list[Token], facts: Mapping) -> list[_Run | Cue | ParagraphBreak]:
+    """Placeholders replaced by their figures (all checked to exist), and neighbouring text merged into runs so
+    that a sentence end followed by a line break is seen as one; a word mark keeps its place in the text."""
     stream: list[_Run | Cue | ParagraphBreak] = []
     for token in tokens:
         if isinstance(token, Placeholder):
-            try:
-                value = lookup_fact(facts, token.name)
-            except KeyError:
-                known = ", ".join(sorted(_flatten(facts))) or "none"
-                raise NarrationError(
-                    script.path, token.line, f"unknown placeholder {{{token.name}}} (the data has: {known})"
-                ) from None
-            token = Text(format_fact(value), token.line)
+            token = Text(format_fact(lookup_fact(facts, token.name)), token.line)
         if isinstance(token, (Text, Mark)):
-            # Merge neighbouring text so a sentence end followed by a line break is seen as one; a word
-            # mark is kept at its place in the text.
             if not (stream and isinstance(stream[-1], _Run)):
                 stream.append(_Run())
             stream[-1].add(token)
         else:
             stream.append(token)
+    return stream
 
-    if known_cues is not None:
-        for cue in script.cues:
-            if cue.name not in known_cues:
-                raise NarrationError(
-                    script.path, cue.line,
-                    f"unknown cue [[{cue.name}]]: the scene waits on {', '.join(known_cues) or 'no cues'}",
-                )
-        used = {c.name for c in script.cues}
-        missing = [c for c in known_cues if c not in used]
-        if missing:
-            last = script.tokens[-1].line if script.tokens else 1
-            raise NarrationError(
-                script.path, last, f"the scene waits on cue(s) {', '.join(missing)} that the script never marks"
-            )
-        for cue, expected in zip(script.cues, known_cues):
-            if cue.name != expected:
-                raise NarrationError(
-                    script.path, cue.line,
-                    f"cue [[{cue.name}]] is out of order: the scene waits on {', '.join(known_cues)} in that order",
-                )
 
-    segments = [Segment(cue=None)]
-    sentences: list[str] = []
-    current: list[str] = []  # text of the sentence being built, clip by clip
-    clip_buf: list[str] = []
-    clip_line = [0]  # where the clip being built starts
-    clip_marks: list[tuple[Mark, int]] = []  # word marks met since the last clip, at their word's index
+class _Splitter:
+    """Cuts the filled-in stream into clips (a sentence, or its part between cue marks), sentences and the
+    segments between cue marks."""
 
-    def add_text(run: _Run, start: int, end: int, marks: tuple[int, int]):
+    def __init__(self, path: str):
+        self.path = path
+        self.segments = [Segment(cue=None)]
+        self.sentences: list[str] = []
+        self.current: list[str] = []  # text of the sentence being built, clip by clip
+        self.clip: list[str] = []  # text of the clip being built
+        self.clip_line = 0  # where the clip being built starts
+        self.clip_marks: list[tuple[Mark, int]] = []  # word marks met since the last clip, at their word's index
+
+    def split(self, stream: list[_Run | Cue | ParagraphBreak]) -> tuple[list[Segment], list[str]]:
+        for token in stream:
+            if isinstance(token, Cue):
+                self.cue(token)
+            elif isinstance(token, ParagraphBreak):
+                self.paragraph_break()
+            else:
+                self.text(token)
+        self.end_sentence("chapter_end")
+        self.no_words_after_marks("the end of the chapter")
+        _set_last_pause(self.segments, "chapter_end")
+        return self.segments, self.sentences
+
+    def cue(self, token: Cue) -> None:
+        if _ends_sentence(self.clip_text()):
+            self.end_sentence("sentence")
+        else:
+            self.end_clip("mid_sentence_cue")
+        self.no_words_after_marks(f"cue [[{token.name}]]")
+        self.segments.append(Segment(cue=token.name))
+
+    def paragraph_break(self) -> None:
+        if self.clip_text():
+            self.end_sentence("paragraph")
+        else:  # the sentence already ended at the line's full stop: lengthen its pause
+            self.clip.clear()
+            _set_last_pause(self.segments, "paragraph")
+
+    def text(self, run: _Run) -> None:
+        """Split the text at sentence ends; the remainder stays open for the next token."""
+        at = marks_at = 0
+        for end in SENTENCE_END.finditer(run.text):
+            # a mark right after the full stop belongs to the next sentence's first word
+            self.add_text(run, at, end.start(), (marks_at, end.start() - 1))
+            self.end_sentence("sentence")
+            at, marks_at = end.end(), end.start()
+        self.add_text(run, at, len(run.text), (marks_at, len(run.text)))
+
+    def add_text(self, run: _Run, start: int, end: int, marks: tuple[int, int]) -> None:
         """run.text[start:end] joins the clip, and the run's word marks at offsets within ``marks`` (inclusive)."""
         piece = run.text[start:end]
         for offset, mark in run.marks:
             if marks[0] <= offset <= marks[1]:
-                before = _squash("".join(clip_buf) + piece[:max(0, offset - start)])
-                clip_marks.append((mark, len(before.split())))
-        if piece.strip() and not _squash("".join(clip_buf)):
-            clip_line[0] = run.line_at(start + len(piece) - len(piece.lstrip()))
-        clip_buf.append(piece)
+                before = _squash("".join(self.clip) + piece[:max(0, offset - start)])
+                self.clip_marks.append((mark, len(before.split())))
+        if piece.strip() and not self.clip_text():
+            self.clip_line = run.line_at(start + len(piece) - len(piece.lstrip()))
+        self.clip.append(piece)
 
-    def end_clip(pause: str):
-        text = _squash("".join(clip_buf))
-        clip_buf.clear()
+    def clip_text(self) -> str:
+        return _squash("".join(self.clip))
+
+    def end_clip(self, pause: str) -> None:
+        text = self.clip_text()
+        self.clip.clear()
         if text:
-            marks = tuple((m.name, i) for m, i in clip_marks)
-            segments[-1].clips.append(Clip(text, len(sentences), pause, clip_line[0], marks))
-            current.append(text)
-            clip_marks.clear()
+            marks = tuple((m.name, i) for m, i in self.clip_marks)
+            self.segments[-1].clips.append(Clip(text, len(self.sentences), pause, self.clip_line, marks))
+            self.current.append(text)
+            self.clip_marks.clear()
 
-    def no_words_after_marks(before: str):
-        if clip_marks:
-            mark = clip_marks[0][0]
-            raise NarrationError(script.path, mark.line, f"word mark <{mark.name}> has no words after it "
-                                                         f"before {before}: put it before the word it marks")
+    def end_sentence(self, pause: str) -> None:
+        self.end_clip(pause)
+        if self.current:
+            self.sentences.append(" ".join(self.current))
+            self.current.clear()
 
-    def end_sentence(pause: str):
-        end_clip(pause)
-        if current:
-            sentences.append(" ".join(current))
-            current.clear()
-
-    for token in stream:
-        if isinstance(token, Cue):
-            if _ends_sentence(_squash("".join(clip_buf))):
-                end_sentence("sentence")
-            else:
-                end_clip("mid_sentence_cue")
-            no_words_after_marks(f"cue [[{token.name}]]")
-            segments.append(Segment(cue=token.name))
-        elif isinstance(token, ParagraphBreak):
-            if _squash("".join(clip_buf)):
-                end_sentence("paragraph")
-            else:  # the sentence already ended at the line's full stop: lengthen its pause
-                clip_buf.clear()
-                _set_last_pause(segments, "paragraph")
-        else:
-            # Split the text at sentence ends; the remainder stays open for the next token.
-            at = marks_at = 0
-            for end in SENTENCE_END.finditer(token.text):
-                # a mark right after the full stop belongs to the next sentence's first word
-                add_text(token, at, end.start(), (marks_at, end.start() - 1))
-                end_sentence("sentence")
-                at, marks_at = end.end(), end.start()
-            add_text(token, at, len(token.text), (marks_at, len(token.text)))
-    end_sentence("chapter_end")
-    no_words_after_marks("the end of the chapter")
-
-    _set_last_pause(segments, "chapter_end")
-    return Plan(script.title, segments, sentences, decisions, path=script.path)
+    def no_words_after_marks(self, before: str) -> None:
+        if self.clip_marks:
+            mark = self.clip_marks[0][0]
+            raise NarrationError(self.path, mark.line, f"word mark <{mark.name}> has no words after it "
+                                                       f"before {before}: put it before the word it marks")
 
 
 @dataclass

@@ -25,7 +25,8 @@ from journey_base.files import atomic_write_json, scratch_file, shown
 
 from .loudness import MAX_TRUE_PEAK, TARGET_LUFS, ebur128
 from .media import duration, ffmpeg_log, gray_frames, probe
-from .subtitles import MAX_CPS, Cue, clip_words, parse_srt, rule_breaks
+from .subtitles import (MAX_CPS, MAX_LINE, MAX_LINES, MAX_SECONDS, MIN_SECONDS, TARGET_CPS, Cue, clip_words, parse_srt,
+                        rule_breaks)
 from .tools import require_tool
 
 HOLD_SECONDS = 4.0
@@ -301,7 +302,8 @@ def review(video: Path, quality: str) -> dict:
                                     default=None),
                        "figures_never_shown": sum(len(a["figures_never_shown"]) for a in audited)} if audited else None
     return {"video": shown(video), "subtitles": source, "seconds": round(length, 2),
-            "norms": {"max_line": 42, "max_lines": 2, "cue_seconds": [1, 7], "cps": [17, MAX_CPS],
+            "norms": {"max_line": MAX_LINE, "max_lines": MAX_LINES, "cue_seconds": [MIN_SECONDS, MAX_SECONDS],
+                      "cps": [TARGET_CPS, MAX_CPS],
                       "wpm": list(PACE_WPM), "lufs": TARGET_LUFS, "max_true_peak": MAX_TRUE_PEAK,
                       "hold_seconds": HOLD_SECONDS, "near_still_change": STILL_CHANGE,
                       "sync_tolerance_seconds": SYNC_TOLERANCE},
@@ -313,7 +315,7 @@ def _num(x: float | None) -> str:
 
 
 def table(report: dict) -> str:
-    head = (f"{'chapter':34s} {'cues':>4s} {'line':>4s} {'2ln':>3s} {'dur':>3s} {'cps':>3s} {'>20':>3s} "
+    head = (f"{'chapter':34s} {'cues':>4s} {'line':>4s} {'2ln':>3s} {'dur':>3s} {'cps':>3s} {f'>{MAX_CPS:.0f}':>3s} "
             f"{'wpm':>5s} {'holds':>5s} {'longest':>7s} {'held':>4s} {'still':>6s} {'LUFS':>6s} {'dBTP':>5s} "
             f"{'MOS':>4s} {'layout':>6s} {'sync':>5s} {'worst':>6s} {'unshown':>7s}")
     rows = [head, "-" * len(head)]
@@ -335,7 +337,8 @@ def table(report: dict) -> str:
             f"{'-' if not sync or not sync['worst'] else format(sync['worst']['offset'], '+.1f') + 's':>6s} "
             f"{'-' if unshown is None else len(unshown) if isinstance(unshown, list) else unshown:>7}")
     o = report["overall"]
-    rows += ["", "columns: cues breaking each rule (line > 42 chars, > 2 lines, outside 1-7 s, > 17 cps; > 20 cps), "
+    rows += ["", f"columns: cues breaking each rule (line > {MAX_LINE} chars, > {MAX_LINES} lines, outside "
+                 f"{MIN_SECONDS:.0f}-{MAX_SECONDS:.0f} s, > {TARGET_CPS:.0f} cps; > {MAX_CPS:.0f} cps), "
                  f"words per minute of narration, waits >= 1 s left out (aim {PACE_WPM[0]}-{PACE_WPM[1]}), "
                  f"holds >= {HOLD_SECONDS:.0f} s without a pixel changing (count, longest, share of the runtime), "
                  f"the longest near-still stretch (>= {HOLD_SECONDS:.0f} s changing < {STILL_CHANGE} grey levels "

@@ -44,6 +44,7 @@ import numpy as np
 from manim import Scene
 
 from journey_base.chapters import Chapter
+from journey_base.facts import lookup_fact
 from journey_base.files import shown
 from render_data.artifacts import ChapterData
 
@@ -209,14 +210,13 @@ class ChapterScene(Scene):
 
     def fact(self, name: str):
         """A measured figure from facts.json, by its dotted name ('xhat.quarter_step')."""
-        node = self.data.facts
-        for part in name.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise SceneDataError(f"{self.chapter.scene_file.name} reads fact '{name}', which "
-                                     f"build/data/{self.chapter.id}/facts.json lacks (run 'make check')")
-            node = node[part]
+        try:
+            value = lookup_fact(self.data.facts, name)
+        except KeyError:
+            raise SceneDataError(f"{self.chapter.scene_file.name} reads fact '{name}', which "
+                                 f"build/data/{self.chapter.id}/facts.json lacks (run 'make check')") from None
         self._read("fact", name)
-        return node
+        return value
 
     def array(self, name: str):
         if f"{name}.npy" not in self.data.manifest.get("files", {}):

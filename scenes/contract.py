@@ -9,8 +9,7 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
-_MISSING = object()
+from journey_base.facts import lookup_fact
 
 
 @dataclass
@@ -40,10 +39,9 @@ def missing_reads(path: Path, facts: dict, arrays: set[str]) -> list[str]:
     """'file:line: ...' for each fact or array the scene reads that the data lacks."""
     reads, problems = scene_reads(path), []
     for name, line in reads.facts.items():
-        node = facts
-        for part in name.split("."):
-            node = node[part] if isinstance(node, dict) and part in node else _MISSING
-        if node is _MISSING or isinstance(node, dict):
+        try:
+            lookup_fact(facts, name)
+        except KeyError:
             problems.append(f"{path}:{line}: the scene reads fact '{name}', which the data does not have")
     for name, line in reads.arrays.items():
         if name not in arrays:
