@@ -9,7 +9,7 @@ build/data/05_compass (trained by the data stage).
 """
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, Arrow, ChangeDecimalToValue, Create, Dot, FadeIn, FadeOut, LaggedStart,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, ChangeDecimalToValue, Create, Dot, FadeIn, FadeOut, LaggedStart,
                    Succession, Transform, UpdateFromFunc, ValueTracker, VGroup, linear, smooth, squish_rate_func)
 
 from scenes.beats import ChapterScene, beat
@@ -103,7 +103,7 @@ class Compass2D(ChapterScene):
         down with them."""
         levels = self.fact("field.timesteps")
         self.level = self.side.stack(3)[0].place(LabelledCounter("noise level t =", levels[0], color=MUTED,
-                                                                 label_color=MUTED, number_size=Type.BODY))
+                                                                 label_color=MUTED))
         b.at("noise")
         b.play(FadeIn(self.level))
         middle = Dot(self.plane.to_scene([0, 0]), radius=self.step * self.plane.unit / 3, color=HIGHLIGHT)
@@ -190,12 +190,14 @@ class Compass2D(ChapterScene):
         on_curve = lambda: self.plot.point(x.get_value(), float(np.interp(x.get_value(), range(len(steps)), miss)))  # noqa: E731
         mover = Dot(on_curve(), color=HIGHLIGHT).add_updater(lambda m: m.move_to(on_curve()))
         if few:
-            note = text(f"{self.fact('miss.miss_ratio')} times farther than with {self.fact('walk.steps')} steps",
+            note = text(f"{self.fact('miss.miss_ratio')} times farther\nthan with {self.fact('walk.steps')} steps",
                         size=Type.CAPTION, color=HIGHLIGHT)
         else:
-            note = text(f"{self.fact('miss.miss_default_steps')} with {self.fact('walk.steps')} steps",
+            note = text(f"{self.fact('miss.miss_default_steps')}\nwith {self.fact('walk.steps')} steps",
                         size=Type.CAPTION, color=HIGHLIGHT)
-        note.next_to(self.plot.point(usual, top), DOWN, buff=GAP).align_to(self.plot.point(usual, 0), RIGHT)
+        # Over the usual number of steps, clear of the curve (low there), in two lines.
+        note.next_to(self.plot.point(usual, float(miss[usual])), UP, buff=GAP * 3).align_to(
+            self.plot.point(len(steps) - 1, 0), RIGHT)
         self.jump_group = VGroup(self.plot, ticks, self.curve, first, mover, note)
         b.play(*self.plot.arrive(), FadeIn(ticks))
         b.fill(Create(self.curve), until="<miss1>")

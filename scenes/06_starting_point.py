@@ -18,6 +18,7 @@ from scenes.style import GAP, HIGHLIGHT, MUTED, PROMPT, SEED, SMALL_GAP, STEPS, 
 
 COLS = 4  # the seeds' grid is 4 x 4
 THUMB = Slots.STAGE.height / 10  # endpoint thumbnails on the map: small enough to leave the walks visible
+RECEDED = 0.3  # the opacity of what recedes behind the pictures
 FIRST_MOMENT = 0.3  # of a long animation: a fade that should land at its start
 
 
@@ -115,7 +116,9 @@ class StartingPoint(ChapterScene):
         b.at("<pct>")
         b.play(FadeIn(self.map_note), pace=Pace.QUICK)
         # "the rest happens in directions we cannot draw": the flat map and its lines recede; the pictures stay.
-        b.fill(*[m.animate.set_opacity(0.3) for m in (self.map, self.starts, self.ends, *self.walkers)])
+        b.fill(self.map.animate.set_stroke(opacity=RECEDED), *[m.animate.set_opacity(RECEDED) for m in (
+            self.starts, self.ends, *[w.dot for w in self.walkers])],
+            *[w.trail.animate.set_stroke(opacity=RECEDED) for w in self.walkers])
 
     @beat
     def spread(self, b):
