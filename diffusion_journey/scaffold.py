@@ -175,15 +175,15 @@ def narration_text(chapter_id: str, title: str, cues: tuple[str, ...]) -> str:
         f"# Chapter {number:02d} narration. {{group.name}} figures come from build/data/{chapter_id}/facts.json.",
         f"# This chapter's beats ([[cue]] marks, in order): {', '.join(cues)}",
         "# Scaffolded by 'make new': replace every sentence with the chapter's own (see narration/README.md);",
-        f"# The scene's '{_data_cue(cues)}' beat waits for the word 'spread' (until=\"spread\"): keep it, or change both.",
+        f"# <samples> and <spread> are word marks (never spoken): the '{_data_cue(cues)}' beat shows each figure on them.",
         "",
         "This chapter asks one question, and answers it with a real run.",
     ]
     for cue in cues:
         lines.append("")
         if cue == _data_cue(cues):
-            lines.append(f"[[{cue}]] The data stage drew {{measure.samples}} numbers, and their spread came out "
-                         f"at {{measure.spread}}.")
+            lines.append(f"[[{cue}]] The data stage drew <samples>{{measure.samples}} numbers, and their spread "
+                         f"came out at <spread>{{measure.spread}}.")
         else:
             lines.append(f"[[{cue}]] Here the {cue.replace('_', ' ')} of the chapter is said in a sentence.")
     return "\n".join(lines) + "\n"
@@ -197,15 +197,15 @@ def scene_text(chapter_id: str, title: str, class_name: str, cues: tuple[str, ..
         if cue == _data_cue(cues):
             beats.append(f'''    @beat
     def {cue}(self, b):
-        """The measured figures, each counted up as the voice says it."""
+        """The measured figures, each counted up on the word mark the voice says it at."""
 {fade}        top, bottom = Slots.STAGE.stack(2)
         samples = top.place(LabelledCounter("numbers drawn"))
         spread = bottom.place(LabelledCounter("their spread", places=2, color=SEED))
         self.shown = VGroup(samples, spread)
-        b.play(FadeIn(samples, shift=UP * NUDGE))
-        b.fill(samples.count_to(self.fact("measure.samples")), until="spread")
-        b.play(FadeIn(spread, shift=UP * NUDGE), pace=Pace.QUICK)
-        b.fill(spread.count_to(self.fact("measure.spread")))
+        b.fill(FadeIn(samples, shift=UP * NUDGE), until="<samples>")  # moving towards the words
+        b.play(samples.count_to(self.fact("measure.samples")), pace=Pace.QUICK)  # the figure lands on its word
+        b.fill(FadeIn(spread, shift=UP * NUDGE), until="<spread>")
+        b.play(spread.count_to(self.fact("measure.spread")), pace=Pace.QUICK)
 ''')
         else:
             words = cue.replace("_", " ")
@@ -218,7 +218,8 @@ def scene_text(chapter_id: str, title: str, class_name: str, cues: tuple[str, ..
     return f'''"""Chapter {number:02d} — {_sentence(title)}
 
 Storyboard: TODO, one step per beat ({", ".join(cues)}). Scaffolded by 'make new': each beat puts a
-placeholder on the stage; the '{_data_cue(cues)}' beat counts up figures the data stage measured. Every
+placeholder on the stage; the '{_data_cue(cues)}' beat shows the figures the data stage measured, each on the
+word mark the voice says it at (b.fill(..., until="<mark>"), then the figure). Every
 figure is from build/data/{chapter_id}; sizes, places and pace come from scenes/style.py, pieces from
 scenes/pieces.py (see README, "Writing a chapter scene").
 """

@@ -31,7 +31,7 @@ A new opening sentence, voiced after the first run. Then a second new sentence f
 
 [[question]] The question, now in other words. And one more sentence to voice here.
 
-[[measure]] The data stage drew {{measure.samples}} numbers, and their spread came out at {{measure.spread}}.
+[[measure]] The data stage drew <samples>{{measure.samples}} numbers, and their spread came out at <spread>{{measure.spread}}.
 
 [[closing]] A closing line, voiced anew. And the very last sentence of the chapter.
 """
