@@ -154,8 +154,11 @@ def _print_sync(chapter_id: str, audit: dict) -> None:
               f"said '{item['by']}' at {item['said']:.1f}s)")
     for beat_name, words, seconds in audit["late_words"]:
         print(f"  late: beat '{beat_name}' reached '{words}' {seconds:.1f}s after the voice said it")
-    for beat_name, seconds in audit["still_holds"]:
-        print(f"  still: beat '{beat_name}' holds a still picture for {seconds:.1f}s")
+    stretches = audit["still_stretches"]
+    print(f"[still] {chapter_id}: {len(stretches)} still stretches of 4 s or more, "
+          f"{100 * audit['still_share']:.0f}% of {audit['length']:.0f}s")
+    for s in stretches:
+        print(f"  still: {s['start']:6.1f}s for {s['seconds']:.1f}s (beat '{s['beat']}')")
     if audit["figures_never_shown"]:
         print("  said, never shown: " + ", ".join(f"{u['figure']} ({u['said']:.0f}s)"
                                                 for u in audit["figures_never_shown"]))

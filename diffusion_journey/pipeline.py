@@ -277,7 +277,11 @@ def sync_check(chapter: Chapter, timeline: dict | None = None) -> dict:
     record = {"chapter": chapter.id, "texts": list(scene.first_shown.values()),
               "segment_starts": list(scene.segment_starts)}
     audit = sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record, scene.timeline)
-    return {**audit, "still_holds": scene.still_holds, "late_words": scene.late_words}
+    stretches = scene.still_stretches()
+    length = float(scene.renderer.time)
+    return {**audit, "still_holds": scene.still_holds, "late_words": scene.late_words, "length": round(length, 2),
+            "still_stretches": stretches,
+            "still_share": round(sum(s["seconds"] for s in stretches) / length, 3) if length else 0.0}
 
 
 def estimated_timeline(the_plan: Plan, pauses: dict, words_per_second: float = 2.6) -> dict:

@@ -169,6 +169,7 @@ class ChapterScene(Scene):
         self.beat_starts: list[dict] = []  # per beat: the state it starts from and the data it reads
         self.layout_problems: list[str] = []
         self.still_holds: list[tuple[str, float]] = []
+        self.still_waits: list[tuple[float, float, str]] = []  # (start, end, beat) of each wait that draws no change
         self.late_words: list[tuple[str | None, str, float]] = []  # (beat, words, seconds the picture was late)
         self.first_shown: dict[str, dict] = {}  # each text as read -> when and in which beat it first showed
         self._shown_ids: set[int] = set()
@@ -297,6 +298,24 @@ class ChapterScene(Scene):
         self._note_texts(self.now, self.current.cue or "opening")
         self._check_layout(f"end of beat '{self.current.cue or 'opening'}'")
         self.current.hold()
+
+    def wait(self, duration: float = 1.0, *args, **kwargs):
+        """Manim's wait; a wait with nothing moving is noted (``still_stretches``: where the picture holds)."""
+        began = self.now
+        super().wait(duration, *args, **kwargs)
+        if not self.has_motion():
+            self.still_waits.append((began, self.now, (self.current.cue or "opening") if self.current else "setup"))
+
+    def still_stretches(self, at_least: float = Pace.STILL_WARNING) -> list[dict]:
+        """Back-to-back still waits joined, those lasting ``at_least`` seconds: the holds a viewer would see."""
+        joined: list[list] = []
+        for a, b, name in self.still_waits:
+            if joined and a - joined[-1][1] <= self.frame_time / 2:
+                joined[-1][1] = b
+            else:
+                joined.append([a, b, name])
+        return [{"start": round(a, 2), "seconds": round(b - a, 2), "beat": name} for a, b, name in joined
+                if b - a >= at_least]
 
     def has_motion(self) -> bool:
         """Whether anything on screen changes by itself (an updater is running)."""

@@ -144,3 +144,21 @@ def test_the_chain_and_the_heat_death_land_on_the_words_that_name_them(rendered)
     audit = review.sync_audit(review.Part("01", 0.0, float(probe(clip)["format"]["duration"])),
                               dict(record, texts=named))
     assert audit["texts"] == 5 and abs(audit["worst"]["offset"]) <= 0.5, audit["worst"]
+
+
+def test_the_dry_run_finds_the_holds_the_render_shows(rendered):
+    """``check --sync``'s still stretches (the scene's waits with nothing moving, no frame drawn) are where the
+    rendered chapter holds still: each hold of 4 s or more that freezedetect finds in the real clip lies inside a
+    stretch of the dry run on the same voiced timeline, and each stretch of 5 s or more is a hold there."""
+    from diffusion_journey import pipeline
+
+    clip, _, timeline, _ = rendered
+    stretches = pipeline.sync_check(CH, timeline)["still_stretches"]
+    spans = [(s["start"], s["start"] + s["seconds"]) for s in stretches]
+    holds = review.static_holds(clip, float(probe(clip)["format"]["duration"]))
+    slack = 0.3  # a frame or two of rounding at each end, and freezedetect's own start
+    for a, b in holds:
+        assert any(s - slack <= a and b <= e + slack for s, e in spans), (a, b, spans)
+    for s, e in spans:
+        if e - s >= 5.0:
+            assert any(a <= s + slack + 1.0 and e - slack - 1.0 <= b for a, b in holds), (s, e, holds)
