@@ -38,21 +38,16 @@ evaluations actually made is ``settings["unet_evaluations"]``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from diffusers import DDIMScheduler
 
-from journey_base.files import atomic_path, atomic_write_json
-
 from .loading import LoadedModel, TextEmbedding, _step_kwargs
 
-TRAJECTORY_VERSION = 1
 # The UNet sees the conditional and unconditional halves of a batch together, in slices of at most this
 # many images: on 2 CPU cores a slice of 16-32 runs ~25% faster per image than one forward of 96.
 UNET_SLICE = 32
@@ -121,7 +116,7 @@ SCHEDULER_ALIASES = {
 }
 ONE_STEP_SCHEDULERS = {"ddim", "ddpm", "euler", "euler_a"}
 
-# Saved arrays: name -> (attribute, kind). "frames": uint8 [S,B,H,W,3]; "tensor": fp16.
+# The per-step tensors a Trajectory holds, [S, B, C, h, w] each.
 _TENSORS = ("x_t", "x_in", "x0", "eps_cond", "eps_uncond", "eps")
 
 
@@ -189,10 +184,6 @@ class Trajectory:
     final: np.ndarray  # [B, C, h, w] the final sample (latents for latent models)
     final_image: np.ndarray  # [B, 3, H, W] in [-1, 1] (not clamped)
 
-    @property
-    def batch_size(self) -> int:
-        return int(self.final.shape[0])
-
     def final_images(self, dtype=np.uint8) -> np.ndarray:
         """[B, H, W, 3] images: uint8 (default) or float in [0, 1] (as a pipeline's output_type="np")."""
         img = np.clip(self.final_image / 2 + 0.5, 0.0, 1.0).transpose(0, 2, 3, 1)
@@ -217,75 +208,12 @@ class Trajectory:
             x = x[sample : sample + 1]
         return {"init_latents": torch.from_numpy(np.ascontiguousarray(x)), "start_step": int(step_index)}
 
-    # ------------------------------------------------------------------------------------ save / load
-
-    def save(self, folder: Path, tensors: Sequence[str] = _TENSORS) -> list[Path]:
-        """Write compact artifacts into ``folder`` (each file atomically) and return their paths.
-
-        trajectory.json                settings, recorded steps, timesteps, alpha_bar, file dtypes/shapes
-        xt_frames.npy, x0_frames.npy   uint8 [S, B, H, W, 3]: images of x_in and x̂0 ([-1, 1] -> 0..255)
-        final.npy                      uint8 [B, H, W, 3]: the final images
-        <tensor>.npy                   fp16 [S, B, C, h, w] for each name in ``tensors`` (default all of
-                                       x_t, x_in, x0, eps_cond, eps_uncond, eps; x_in only where it
-                                       differs from x_t, i.e. sigma-space samplers)
-        final_sample.npy               fp16 [B, C, h, w]: the final sample / latents
-        """
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {
-            "xt_frames": self.xt_frames,
-            "x0_frames": self.x0_frames,
-            "final": self.final_images(),
-        }
-        unknown = set(tensors) - set(_TENSORS)
-        if unknown:
-            raise ValueError(f"unknown tensors {sorted(unknown)}: choose from {_TENSORS}")
-        for name in tensors:
-            if name == "x_in" and self.x_in_is_x_t:
-                continue
-            arrays[name] = _fp16(getattr(self, name))
-        arrays["final_sample"] = _fp16(self.final)
-        written = []
-        for name, value in arrays.items():
-            path = folder / f"{name}.npy"
-            with atomic_path(path) as tmp, open(tmp, "wb") as f:
-                np.save(f, np.ascontiguousarray(value), allow_pickle=False)
-            written.append(path)
-        meta = {
-            "version": TRAJECTORY_VERSION,
-            "settings": self.settings,
-            "step_indices": self.step_indices.tolist(),
-            "timesteps": [float(t) for t in self.timesteps],
-            "alpha_bar": [float(a) for a in self.alpha_bar],
-            "x_in_is_x_t": self.x_in_is_x_t,
-            "files": {n: {"dtype": str(a.dtype), "shape": list(a.shape)} for n, a in arrays.items()},
-        }
-        atomic_write_json(folder / "trajectory.json", meta)
-        written.append(folder / "trajectory.json")
-        return written
-
-    @property
-    def x_in_is_x_t(self) -> bool:
-        return bool(np.array_equal(self.x_in, self.x_t))
-
-
-def load_saved(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read back what ``Trajectory.save`` wrote: (trajectory.json contents, {name: array})."""
-    folder = Path(folder)
-    meta = json.loads((folder / "trajectory.json").read_text())
-    arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in meta["files"]}
-    return meta, arrays
-
 
 def to_uint8_frames(images: np.ndarray) -> np.ndarray:
     """[..., 3, H, W] in [-1, 1] -> uint8 [..., H, W, 3] (the same rounding as a pipeline's PIL output)."""
     img = np.clip(images / 2 + 0.5, 0.0, 1.0)
     img = np.moveaxis(img, -3, -1)
     return (img * 255).round().astype(np.uint8)
-
-
-def _fp16(a: np.ndarray) -> np.ndarray:
-    return np.clip(a, -65504, 65504).astype(np.float16)
 
 
 # ------------------------------------------------------------------------------------------ capture
