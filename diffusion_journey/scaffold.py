@@ -23,7 +23,7 @@ from pathlib import Path
 
 from journey_base import chapters
 from journey_base.files import TEMP_PREFIX, shown
-from scenes.beats import _SCENE_INTERNALS, ChapterScene
+from scenes.beats import SCENE_INTERNALS, ChapterScene
 
 from .narration import CUE_NAME
 
@@ -32,7 +32,7 @@ NAME = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*\Z")
 DEFAULT_CUES = ("question", "measure", "closing")
 # Names a beat method must not take: what the scene classes define or set on the scene as it runs (a beat of
 # that name would replace it, or be hidden by it), and the attribute the scaffolded beats keep their picture in.
-RESERVED = frozenset({*dir(ChapterScene), *_SCENE_INTERNALS, "shown",
+RESERVED = frozenset({*dir(ChapterScene), *SCENE_INTERNALS, "shown",
                       *re.findall(r"self\.(\w+)\s*[:=]", inspect.getsource(ChapterScene))})
 
 

@@ -83,7 +83,10 @@ def published_together(paths: list[Path]):
 
 def publish_folder(tmp: Path, folder: Path) -> None:
     """Put the finished folder ``tmp`` in place of ``folder``: the old one is moved aside, then removed. The
-    journal comes first, so a kill between the renames is finished by the next run's ``sweep_temp``."""
+    journal comes first, so a kill between the renames is finished by the next run's ``sweep_temp``, or by the
+    next ``finish_interrupted`` of the folder; this publish does that first, so a killed run's older folder is
+    never put in place after this one."""
+    finish_interrupted(folder)
     _publish([(Path(tmp), Path(folder))])
 
 
@@ -125,10 +128,36 @@ def _running(pid: int) -> bool:
 def sweep_temp(root: Path) -> tuple[list[Path], list[Path]]:
     """Finish the publishing, then remove the temp files and folders, that processes no longer running
     left under ``root``. Returns (journals finished, temps removed)."""
-    finished, removed = [], []
     if not Path(root).is_dir():
-        return finished, removed
-    left = [p for p in Path(root).rglob(".dj-*") if (m := _OWNED.match(p.name)) and not _running(int(m[1]))]
+        return [], []
+    return _sweep([p for p in Path(root).rglob(".dj-*") if (m := _OWNED.match(p.name)) and not _running(int(m[1]))])
+
+
+def finish_interrupted(path: Path) -> tuple[list[Path], list[Path]]:
+    """``sweep_temp`` for one file or folder, before it is read or replaced: the publishing of ``path`` that a
+    process no longer running cut short is finished (a kill between a folder's two renames leaves the target
+    missing, the old folder aside and the new one whole in its temp), and that process's temps of ``path`` are
+    removed (the old folder moved aside among them). Temps a set's journal still lists are kept for it."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        return [], []
+    dead = [p for p in path.parent.iterdir() if (m := _OWNED.match(p.name)) and not _running(int(m[1]))]
+    mine = [p for p in dead if p.name[_OWNED.match(p.name).end():].startswith(f"{path.name}.")]
+    listed = {(j.parent / tmp).resolve() for j in dead if j.name.startswith(JOURNAL_PREFIX) and j not in mine
+              for tmp, _ in _renames(j)}
+    return _sweep([p for p in mine if p.resolve() not in listed])
+
+
+def _renames(journal: Path) -> list:
+    try:
+        return json.loads(journal.read_text())
+    except FileNotFoundError:
+        return []
+
+
+def _sweep(left: list[Path]) -> tuple[list[Path], list[Path]]:
+    """Finish the journals among ``left``, then remove its temps (each a dead process's)."""
+    finished, removed = [], []
     for journal in (p for p in left if p.name.startswith(JOURNAL_PREFIX)):
         _finish_publishing(journal)
         finished.append(journal)

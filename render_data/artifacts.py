@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from journey_base.chapters import Chapter, load_module
-from journey_base.files import atomic_write_json, publish_folder, shown, temp_dir
+from journey_base.files import atomic_write_json, finish_interrupted, publish_folder, shown, temp_dir
 from journey_base.freshness import sha, stage_key
 from journey_base.paths import BUILD
 
@@ -110,6 +110,7 @@ def build_chapter_data(chapter: Chapter, force: bool = False, log=print) -> tupl
     experiment = load_module(chapter.experiment_file, f"render_data.experiments.ch{chapter.id}")
     expected = expected_manifest(chapter, experiment)
     folder = DATA_DIR / chapter.id
+    finish_interrupted(folder)  # a run killed as it published: its finished data goes in place (and may be fresh)
     if not force and is_fresh(folder, expected):
         return ChapterData(folder), False
 

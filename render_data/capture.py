@@ -38,21 +38,16 @@ evaluations actually made is ``settings["unet_evaluations"]``.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 from diffusers import DDIMScheduler
 
-from journey_base.files import atomic_path, atomic_write_json
-
 from .loading import LoadedModel, TextEmbedding, _step_kwargs
 
-TRAJECTORY_VERSION = 1
 # The UNet sees the conditional and unconditional halves of a batch together, in slices of at most this
 # many images: on 2 CPU cores a slice of 16-32 runs ~25% faster per image than one forward of 96.
 UNET_SLICE = 32
@@ -121,7 +116,7 @@ SCHEDULER_ALIASES = {
 }
 ONE_STEP_SCHEDULERS = {"ddim", "ddpm", "euler", "euler_a"}
 
-# Saved arrays: name -> (attribute, kind). "frames": uint8 [S,B,H,W,3]; "tensor": fp16.
+# The per-step tensors a Trajectory holds, [S, B, C, h, w] each.
 _TENSORS = ("x_t", "x_in", "x0", "eps_cond", "eps_uncond", "eps")
 
 
@@ -189,10 +184,6 @@ class Trajectory:
     final: np.ndarray  # [B, C, h, w] the final sample (latents for latent models)
     final_image: np.ndarray  # [B, 3, H, W] in [-1, 1] (not clamped)
 
-    @property
-    def batch_size(self) -> int:
-        return int(self.final.shape[0])
-
     def final_images(self, dtype=np.uint8) -> np.ndarray:
         """[B, H, W, 3] images: uint8 (default) or float in [0, 1] (as a pipeline's output_type="np")."""
         img = np.clip(self.final_image / 2 + 0.5, 0.0, 1.0).transpose(0, 2, 3, 1)
@@ -217,75 +208,12 @@ class Trajectory:
             x = x[sample : sample + 1]
         return {"init_latents": torch.from_numpy(np.ascontiguousarray(x)), "start_step": int(step_index)}
 
-    # ------------------------------------------------------------------------------------ save / load
-
-    def save(self, folder: Path, tensors: Sequence[str] = _TENSORS) -> list[Path]:
-        """Write compact artifacts into ``folder`` (each file atomically) and return their paths.
-
-        trajectory.json                settings, recorded steps, timesteps, alpha_bar, file dtypes/shapes
-        xt_frames.npy, x0_frames.npy   uint8 [S, B, H, W, 3]: images of x_in and x̂0 ([-1, 1] -> 0..255)
-        final.npy                      uint8 [B, H, W, 3]: the final images
-        <tensor>.npy                   fp16 [S, B, C, h, w] for each name in ``tensors`` (default all of
-                                       x_t, x_in, x0, eps_cond, eps_uncond, eps; x_in only where it
-                                       differs from x_t, i.e. sigma-space samplers)
-        final_sample.npy               fp16 [B, C, h, w]: the final sample / latents
-        """
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {
-            "xt_frames": self.xt_frames,
-            "x0_frames": self.x0_frames,
-            "final": self.final_images(),
-        }
-        unknown = set(tensors) - set(_TENSORS)
-        if unknown:
-            raise ValueError(f"unknown tensors {sorted(unknown)}: choose from {_TENSORS}")
-        for name in tensors:
-            if name == "x_in" and self.x_in_is_x_t:
-                continue
-            arrays[name] = _fp16(getattr(self, name))
-        arrays["final_sample"] = _fp16(self.final)
-        written = []
-        for name, value in arrays.items():
-            path = folder / f"{name}.npy"
-            with atomic_path(path) as tmp, open(tmp, "wb") as f:
-                np.save(f, np.ascontiguousarray(value), allow_pickle=False)
-            written.append(path)
-        meta = {
-            "version": TRAJECTORY_VERSION,
-            "settings": self.settings,
-            "step_indices": self.step_indices.tolist(),
-            "timesteps": [float(t) for t in self.timesteps],
-            "alpha_bar": [float(a) for a in self.alpha_bar],
-            "x_in_is_x_t": self.x_in_is_x_t,
-            "files": {n: {"dtype": str(a.dtype), "shape": list(a.shape)} for n, a in arrays.items()},
-        }
-        atomic_write_json(folder / "trajectory.json", meta)
-        written.append(folder / "trajectory.json")
-        return written
-
-    @property
-    def x_in_is_x_t(self) -> bool:
-        return bool(np.array_equal(self.x_in, self.x_t))
-
-
-def load_saved(folder: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """Read back what ``Trajectory.save`` wrote: (trajectory.json contents, {name: array})."""
-    folder = Path(folder)
-    meta = json.loads((folder / "trajectory.json").read_text())
-    arrays = {name: np.load(folder / f"{name}.npy", allow_pickle=False) for name in meta["files"]}
-    return meta, arrays
-
 
 def to_uint8_frames(images: np.ndarray) -> np.ndarray:
     """[..., 3, H, W] in [-1, 1] -> uint8 [..., H, W, 3] (the same rounding as a pipeline's PIL output)."""
     img = np.clip(images / 2 + 0.5, 0.0, 1.0)
     img = np.moveaxis(img, -3, -1)
     return (img * 255).round().astype(np.uint8)
-
-
-def _fp16(a: np.ndarray) -> np.ndarray:
-    return np.clip(a, -65504, 65504).astype(np.float16)
 
 
 # ------------------------------------------------------------------------------------------ capture
@@ -347,6 +275,70 @@ def _eps_from_output(out: torch.Tensor, x_in: torch.Tensor, alpha_bar: float, pr
     raise ValueError(f"prediction_type {prediction_type!r} not supported")
 
 
+class StepRecorder:
+    """What ``capture`` keeps of its steps: called once per step after the scheduler's update, as a diffusers
+    pipeline calls ``callback_on_step_end``, it records the steps asked for and builds the Trajectory's arrays.
+
+    ``record_steps`` records exactly those steps, else every ``capture_every``-th from ``start_step``; the last
+    step always. ``decode`` (or a pixel model) keeps each recorded step's images as uint8 frames.
+    """
+
+    def __init__(self, model: LoadedModel, batch: int, start_step: int, last_step: int, capture_every: int,
+                 record_steps: Sequence[int] | None, decode: bool, prediction_type: str):
+        self.model, self.batch = model, batch
+        self.start_step, self.last_step = start_step, last_step
+        self.capture_every, self.record_steps = capture_every, record_steps
+        self.frames = decode or model.vae is None
+        self.prediction_type = prediction_type
+        self.arrays: dict[str, list[np.ndarray]] = {name: [] for name in _TENSORS + ("xt_frames", "x0_frames")}
+        self.steps: list[int] = []
+        self.timesteps: list[float] = []
+        self.alpha_bar: list[float] = []
+
+    def wants(self, i: int) -> bool:
+        if i == self.last_step:
+            return True
+        if self.record_steps is not None:
+            return i in self.record_steps
+        return (i - self.start_step) % self.capture_every == 0
+
+    def __call__(self, i: int, t, alpha_bar: float, x: torch.Tensor, x_in: torch.Tensor, out_u: torch.Tensor,
+                 out_c: torch.Tensor, guided: torch.Tensor, result) -> None:
+        """Step ``i`` at timestep ``t``: state ``x`` entering it, UNet input ``x_in`` (the sample half), the UNet's
+        unconditional / conditional / guided outputs and the scheduler's step result."""
+        if not self.wants(i):
+            return
+        kind = self.prediction_type
+        x0 = getattr(result, "pred_original_sample", None)
+        if x0 is None:
+            x0 = _x0_from_output(guided, x_in, alpha_bar, kind)
+        eps_c, eps_u, eps = (_eps_from_output(o, x_in, alpha_bar, kind) for o in (out_c, out_u, guided))
+        for name, value in (("x_t", x), ("x_in", x_in), ("x0", x0), ("eps_cond", eps_c), ("eps_uncond", eps_u),
+                            ("eps", eps)):
+            self.arrays[name].append(_np(value))
+        if self.frames:
+            self.arrays["xt_frames"].append(to_uint8_frames(_np(self.model.decode(x_in))))
+            self.arrays["x0_frames"].append(to_uint8_frames(_np(self.model.decode(x0))))
+        self.steps.append(i)
+        self.timesteps.append(float(t))
+        self.alpha_bar.append(alpha_bar)
+
+    def trajectory(self, settings: dict, final: np.ndarray, final_image: np.ndarray) -> Trajectory:
+        empty = np.zeros((len(self.steps), self.batch, 0, 0, 3), np.uint8)
+        frames = {name: np.stack(self.arrays[name]) if self.arrays[name] else empty
+                  for name in ("xt_frames", "x0_frames")}
+        return Trajectory(
+            settings=settings,
+            step_indices=np.asarray(self.steps, dtype=np.int64),
+            timesteps=np.asarray(self.timesteps, dtype=np.float32),
+            alpha_bar=np.asarray(self.alpha_bar, dtype=np.float32),
+            **{name: np.stack(self.arrays[name]) for name in _TENSORS},
+            **frames,
+            final=final,
+            final_image=final_image,
+        )
+
+
 @torch.no_grad()
 def capture(
     model: LoadedModel,
@@ -377,9 +369,9 @@ def capture(
     see ``loading.bf16_is_fast``): for sweeps and evaluation. The default fp32 matches the diffusers
     pipeline to 1e-3.
     """
-    from diffusers.utils.torch_utils import randn_tensor
     from tqdm.auto import tqdm
 
+    # 1. Check inputs: one prompt, seed and guidance scale per sample.
     batch = _batch_size(prompts, seeds, guidance_scales)
     prompts = [p if isinstance(p, TextEmbedding) else str(p) for p in _broadcast("prompts", prompts, batch)]
     seeds = [int(s) for s in _broadcast("seeds", seeds, batch)]
@@ -390,6 +382,7 @@ def capture(
         raise ValueError(f"precision '{precision}': one of {', '.join(PRECISIONS)}")
     device, dtype = model.device, model.dtype
 
+    # 2. Prepare the scheduler and its timesteps (a branch begins at start_step).
     sched = make_scheduler(model, scheduler)
     sched.set_timesteps(num_steps, device=device)
     timesteps = sched.timesteps
@@ -397,35 +390,25 @@ def capture(
         raise ValueError(f"start_step {start_step} outside 0..{len(timesteps) - 1}")
     if start_step and hasattr(sched, "set_begin_index"):
         sched.set_begin_index(start_step)
-    generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
-    shape = (batch, *model.sample_shape)
-    if init_latents is None:
-        if start_step:
-            raise ValueError("start_step > 0 needs init_latents (the state x_t entering that step)")
-        x = randn_tensor(shape, generator=generators, device=device, dtype=dtype) * sched.init_noise_sigma
-    else:
-        x = torch.as_tensor(init_latents).to(device=device, dtype=dtype)
-        if x.dim() == 3:
-            x = x.unsqueeze(0)
-        if x.shape[0] == 1 and batch > 1:
-            x = x.expand(batch, -1, -1, -1)
-        if tuple(x.shape) != shape:
-            raise ValueError(f"init_latents shape {tuple(x.shape)} != {shape}")
-        x = x.clone()
 
+    # 3. Prepare latents: each sample's noise from its own seed, or the state a branch continues from.
+    generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
+    x = _prepare_latents(model, sched, batch, generators, init_latents, start_step)
+
+    # 4. Encode prompts: [unconditional; conditional] rows, and which rows share a conditioning.
     cond = _conditioning(model, prompts)
     uncond = model.uncond.expand(batch)
     states = torch.cat([uncond.states, cond.states]).to(dtype)
     mask = torch.cat([uncond.mask, cond.mask]) if model.use_attention_mask else None
     cond_ids = _conditioning_ids(states, mask)
-    evaluations = 0
     s = torch.tensor(scales, device=device, dtype=dtype).view(batch, 1, 1, 1)
     step_kwargs = _step_kwargs(sched, generators, eta)
     pred_type = sched.config.get("prediction_type", "epsilon")
 
+    # 5. Denoising loop, with classifier-free guidance; the recorder keeps what each step showed.
     last = len(timesteps) - 1
-    record = {name: [] for name in _TENSORS + ("xt_frames", "x0_frames")}
-    rec_steps, rec_t, rec_ab = [], [], []
+    recorder = StepRecorder(model, batch, start_step, last, capture_every, record_steps, decode, pred_type)
+    evaluations = 0
     bar = tqdm(total=last + 1 - start_step, disable=not progress, desc=f"{model.name} {scheduler_name(scheduler)}",
                leave=False)
     try:
@@ -438,32 +421,13 @@ def capture(
             out_u, out_c = out.chunk(2)
             guided = out_u + s * (out_c - out_u)
             result = sched.step(guided, t, x, **step_kwargs, return_dict=True)
-            if record_steps is not None:
-                keep = i == last or i in record_steps
-            else:
-                keep = i == last or (i - start_step) % capture_every == 0
-            if keep:
-                x_in = inp[:batch]
-                x0 = getattr(result, "pred_original_sample", None)
-                if x0 is None:
-                    x0 = _x0_from_output(guided, x_in, alpha_bar, pred_type)
-                eps_c, eps_u, eps = (_eps_from_output(o, x_in, alpha_bar, pred_type) for o in (out_c, out_u, guided))
-                for name, value in (("x_t", x), ("x_in", x_in), ("x0", x0), ("eps_cond", eps_c),
-                                    ("eps_uncond", eps_u), ("eps", eps)):
-                    record[name].append(_np(value))
-                if decode or model.vae is None:
-                    record["xt_frames"].append(to_uint8_frames(_np(model.decode(x_in))))
-                    record["x0_frames"].append(to_uint8_frames(_np(model.decode(x0))))
-                rec_steps.append(i)
-                rec_t.append(float(t))
-                rec_ab.append(alpha_bar)
+            recorder(i, t, alpha_bar, x=x, x_in=inp[:batch], out_u=out_u, out_c=out_c, guided=guided, result=result)
             x = result.prev_sample
             bar.update()
     finally:
         bar.close()
 
-    final_image = _np(model.decode(x))
-    empty = np.zeros((len(rec_steps), batch, 0, 0, 3), np.uint8)
+    # 6. Finish: decode the final sample, note the settings.
     settings = {
         "model": model.name,
         "kind": model.kind,
@@ -486,17 +450,29 @@ def capture(
         "precision": precision,
         "unet_evaluations": evaluations,
     }
-    return Trajectory(
-        settings=settings,
-        step_indices=np.asarray(rec_steps, dtype=np.int64),
-        timesteps=np.asarray(rec_t, dtype=np.float32),
-        alpha_bar=np.asarray(rec_ab, dtype=np.float32),
-        **{name: np.stack(record[name]) for name in _TENSORS},
-        xt_frames=np.stack(record["xt_frames"]) if record["xt_frames"] else empty,
-        x0_frames=np.stack(record["x0_frames"]) if record["x0_frames"] else empty,
-        final=_np(x),
-        final_image=final_image,
-    )
+    final_image = _np(model.decode(x))
+    return recorder.trajectory(settings, final=_np(x), final_image=final_image)
+
+
+def _prepare_latents(model: LoadedModel, sched, batch: int, generators: list, init_latents, start_step: int):
+    """The state entering the first step: fresh noise (sample b from ``generators[b]``, scaled to the scheduler's
+    first noise level), or a copy of ``init_latents`` ([C,h,w] or [1,C,h,w] broadcast to the batch)."""
+    from diffusers.utils.torch_utils import randn_tensor
+
+    device, dtype = model.device, model.dtype
+    shape = (batch, *model.sample_shape)
+    if init_latents is None:
+        if start_step:
+            raise ValueError("start_step > 0 needs init_latents (the state x_t entering that step)")
+        return randn_tensor(shape, generator=generators, device=device, dtype=dtype) * sched.init_noise_sigma
+    x = torch.as_tensor(init_latents).to(device=device, dtype=dtype)
+    if x.dim() == 3:
+        x = x.unsqueeze(0)
+    if x.shape[0] == 1 and batch > 1:
+        x = x.expand(batch, -1, -1, -1)
+    if tuple(x.shape) != shape:
+        raise ValueError(f"init_latents shape {tuple(x.shape)} != {shape}")
+    return x.clone()
 
 
 def _conditioning(model: LoadedModel, prompts: list) -> TextEmbedding:

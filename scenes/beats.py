@@ -53,8 +53,9 @@ from .beat_state import state_digest
 from .pieces import TitleCard
 from .style import BACKGROUND, Pace, use_house_tex
 
-# Attributes Manim's Scene sets while it plays (animations, time progression, ...): not the chapter's state.
-_SCENE_INTERNALS = frozenset(re.findall(r"self\.(\w+)\s*[:=]", inspect.getsource(Scene)))
+# Attributes Manim's Scene sets while it plays (animations, time progression, ...): not the chapter's state,
+# and names a beat must not take (the scaffold refuses them).
+SCENE_INTERNALS = frozenset(re.findall(r"self\.(\w+)\s*[:=]", inspect.getsource(Scene)))
 
 MIN_RUN = 0.25  # an animation squeezed by an overrunning beat still shows as motion, not a jump
 
@@ -272,7 +273,7 @@ class ChapterScene(Scene):
         self.next_section(f"{k:02d}_{cue or 'opening'}",
                           skip_animations=self.render_beats is not None and k not in self.render_beats)
         kept = {n: v for n, v in vars(self).items()
-                if n not in self._own_attributes_from and n not in _SCENE_INTERNALS and not n.startswith("_")}
+                if n not in self._own_attributes_from and n not in SCENE_INTERNALS and not n.startswith("_")}
         # "phase": how far the clock (whole frames) is from the schedule; a beat's frames round from there.
         self.beat_starts.append({"cue": cue or "opening", "state": state_digest(self.mobjects, kept),
                                  "phase": round(self.now - on_time, 6), "reads": set()})

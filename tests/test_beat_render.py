@@ -4,7 +4,6 @@ skipped) draws the frames it draws in a run of the whole chapter.
 Chapter 01 on a timeline estimated from its script (no voice needed): its data takes a second."""
 
 import copy
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from diffusion_journey import beat_render, pipeline
 from diffusion_journey.config import load_config
 from diffusion_journey.narration import parse_file, plan
 from journey_base.chapters import get_chapter
+from video_frames import decode_frames
 
 pytestmark = [pytest.mark.render, pytest.mark.slow]
 CH = get_chapter("01")
@@ -51,12 +51,7 @@ def original():
 def _frames(data: bytes, tmp_path, name: str) -> np.ndarray:
     clip = tmp_path / name
     clip.write_bytes(data)
-    info = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height",
-                           "-of", "csv=p=0", str(clip)], capture_output=True, text=True, check=True).stdout
-    w, h = map(int, info.strip().split(","))
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(clip), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
-                         capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, h, w, 3).astype(np.int16)
+    return decode_frames(clip, "rgb24").astype(np.int16)
 
 
 def test_keys_are_stable_and_each_beat_has_its_own(original):

@@ -11,7 +11,6 @@ import functools
 import http.server
 import io
 import json
-import subprocess
 import threading
 
 import numpy as np
@@ -28,6 +27,7 @@ from journey_base.chapters import get_chapter  # noqa: E402
 from render_data.artifacts import DATA_DIR  # noqa: E402
 
 import tiny_course  # noqa: E402
+from video_frames import decode_frames  # noqa: E402
 
 CHAPTERS = [get_chapter(n) for n in ("02", "06", "07", "08", "09", "10", "11")]
 FIRST_RENDER_S = 1.0
@@ -202,10 +202,7 @@ def test_each_player_shows_a_still_of_its_own_video_before_it_plays(site, deskto
                                 "ok(i.naturalWidth); i.onerror = () => ok(0); i.src = src; })", poster) > 0
         still = np.asarray(Image.open(folder / poster).convert("L"), np.float32)
         at = course.duration(clip) * course.POSTER_AT
-        frame = subprocess.run(["ffmpeg", "-v", "error", "-ss", f"{at:.3f}", "-i", str(clip), "-frames:v", "1",
-                                "-vf", f"scale={still.shape[1]}:{still.shape[0]}", "-f", "rawvideo", "-pix_fmt",
-                                "gray", "-"], capture_output=True, check=True).stdout
-        frame = np.frombuffer(frame, np.uint8).reshape(still.shape).astype(np.float32)
+        (frame,) = decode_frames(clip, size=(still.shape[1], still.shape[0]), at=at, count=1).astype(np.float32)
         assert np.abs(still - frame).mean() < 4, html  # that frame (JPEG-compressed), not another one
 
 

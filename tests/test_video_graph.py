@@ -17,6 +17,7 @@ from diffusion_journey.cli import main
 from diffusion_journey.media import probe
 from journey_base.chapters import get_chapter
 from journey_base.paths import ROOT
+from video_frames import decode_frames
 
 pytestmark = [pytest.mark.render, pytest.mark.timeout(1800)]
 CH = get_chapter("01")
@@ -44,15 +45,8 @@ def _forget_render():
         clip.unlink()
 
 
-def _frames(path: Path) -> np.ndarray:
-    video = next(s for s in probe(path)["streams"] if s["codec_type"] == "video")
-    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "rawvideo", "-pix_fmt",
-                          "gray", "-"], capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, int(video["height"]), int(video["width"])).astype(np.int16)
-
-
 def _same_video(a: Path, b: Path) -> None:
-    fa, fb = _frames(a), _frames(b)
+    fa, fb = decode_frames(a).astype(np.int16), decode_frames(b).astype(np.int16)
     assert fa.shape == fb.shape
     diff = np.abs(fa - fb)
     mean, share = diff.mean(axis=(1, 2)).max(), (diff > 0).mean(axis=(1, 2)).max()

@@ -7,7 +7,7 @@ background, or a subject's own colour (SUBJECT_COLOURS). See render_data/DATASET
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -169,11 +169,6 @@ class Spec:
         yield self.subject, self.px, self.x, self.y
         if self.two_objects:
             yield self.subject2, self.px2, self.x2, self.y2
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["bg_rgb"] = list(self.bg_rgb)
-        return d
 
 
 def _index(value, names: list[str], what: str) -> int:
