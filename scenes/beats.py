@@ -300,11 +300,15 @@ class ChapterScene(Scene):
         self._check_layout(f"end of beat '{self.current.cue or 'opening'}'")
         self.current.hold()
 
-    def wait(self, duration: float = 1.0, *args, **kwargs):
-        """Manim's wait; a wait with nothing moving is noted (``still_stretches``: where the picture holds)."""
-        began = self.now
-        super().wait(duration, *args, **kwargs)
-        if not self.has_motion():
+    def wait(self, duration: float = 1.0, stop_condition=None, frozen_frame: bool | None = None):
+        """Manim's wait, drawn frame by frame whenever an updater runs: Manim freezes a wait unless an updater
+        takes ``dt``, so a picture driven by the clock (a new noise image every frame) would stop in every wait.
+        A wait with nothing moving is noted (``still_stretches``: where the picture holds)."""
+        began, moving = self.now, self.has_motion()
+        if frozen_frame is None and moving:
+            frozen_frame = False
+        super().wait(duration, stop_condition=stop_condition, frozen_frame=frozen_frame)
+        if not moving:
             self.still_waits.append((began, self.now, (self.current.cue or "opening") if self.current else "setup"))
 
     def still_stretches(self, at_least: float = Pace.STILL_WARNING) -> list[dict]:
