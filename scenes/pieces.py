@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Axes, ChangeDecimalToValue, Create, DashedLine, DecimalNumber, Dot,
-                   FadeIn, FadeOut, Group, GrowArrow, GrowFromEdge, ImageMobject, LaggedStart, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
+                   FadeIn, FadeOut, Group, GrowFromEdge, ImageMobject, LaggedStart, Line, MathTex, Rectangle, RoundedRectangle, Text, VGroup,
                    VMobject)
 from manim.constants import RESAMPLING_ALGORITHMS
 
@@ -307,7 +307,7 @@ class Chip(VGroup):
 
 
 class Flow(VGroup):
-    """Chips in a row joined by arrows: a pipeline read left to right, revealed one stage at a time."""
+    """Chips in a row joined by arrows: a pipeline read left to right (each chapter brings its stages in)."""
 
     def __init__(self, chips: list[Chip], slot: Slot):
         self.chips = chips
@@ -316,10 +316,6 @@ class Flow(VGroup):
         self.arrows = [Arrow(a.get_right(), b.get_left(), buff=SMALL_GAP, color=MUTED, stroke_width=3,
                              max_tip_length_to_length_ratio=0.3) for a, b in zip(chips, chips[1:])]
         super().__init__(*chips, *self.arrows)
-
-    def reveal(self, i: int):
-        """Animations that bring in stage i (and the arrow into it)."""
-        return ([GrowArrow(self.arrows[i - 1])] if i else []) + [FadeIn(self.chips[i], shift=RIGHT * NUDGE)]
 
 
 # --- maps of measured points ---------------------------------------------------------------------
