@@ -269,18 +269,17 @@ def layout_check(chapter: Chapter) -> ChapterScene:
 def sync_check(chapter: Chapter, timeline: dict | None = None) -> dict:
     """The sync audit of ``make review`` for one chapter, without drawing a frame: the scene's dry run on its
     voiced timeline (or ``timeline``) says when each text first shows; the timeline, when the voice says it.
-    Also the beats' still holds and the words a beat reached late."""
+    Also the words a beat reached late and the still stretches (``ChapterScene.still_stretches``)."""
     if timeline is None and not chapter.timeline_file.exists():
         raise CueError(f"{shown(chapter.timeline_file)} missing: voice the chapter first "
                        f"('make voice CH={chapter.number:02d}')")
     scene = beat_render.dry_run(chapter, "l", timeline=timeline, layout_check=False)
     record = {"chapter": chapter.id, "texts": list(scene.first_shown.values()),
               "segment_starts": list(scene.segment_starts)}
-    audit = sync_audit(Part(chapter.id, 0.0, float(scene.renderer.time)), record, scene.timeline)
-    stretches = scene.still_stretches()
     length = float(scene.renderer.time)
-    return {**audit, "still_holds": scene.still_holds, "late_words": scene.late_words, "length": round(length, 2),
-            "still_stretches": stretches,
+    audit = sync_audit(Part(chapter.id, 0.0, length), record, scene.timeline)
+    stretches = scene.still_stretches()
+    return {**audit, "late_words": scene.late_words, "length": round(length, 2), "still_stretches": stretches,
             "still_share": round(sum(s["seconds"] for s in stretches) / length, 3) if length else 0.0}
 
 
